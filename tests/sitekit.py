@@ -1,0 +1,114 @@
+"""Shared helpers for the tests: build a MkDocs site in-process, serve it, parse it."""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import logging
+import os
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from bs4 import BeautifulSoup
+
+ROOT = Path(__file__).resolve().parent.parent
+
+os.environ.setdefault("NO_MKDOCS_2_WARNING", "1")  # the EOL banner is for humans at `make build`
+
+
+class BuildFailed(Exception):
+    """The strict build aborted; ``messages`` holds the warnings and errors it logged."""
+
+    def __init__(self, messages: list[str]):
+        super().__init__("\n".join(messages) or "build aborted")
+        self.messages = messages
+
+
+class _Collect(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(level=logging.WARNING)
+        self.messages: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.messages.append(record.getMessage())
+
+
+def build_site(config_file: Path, site_dir: Path, **overrides) -> list[str]:
+    """Build the site of ``config_file`` strictly into ``site_dir``, in this process.
+
+    Returns the warnings logged (none, in strict mode, or it raises BuildFailed).
+    """
+    from mkdocs.commands.build import build
+    from mkdocs.config import load_config
+    from mkdocs.exceptions import Abort, MkDocsException
+
+    handler = _Collect()
+    logger = logging.getLogger("mkdocs")
+    logger.addHandler(handler)
+    try:
+        cfg = load_config(str(config_file), site_dir=str(site_dir), **overrides)
+        cfg.plugins.on_startup(command="build", dirty=False)
+        try:
+            build(cfg)
+        finally:
+            cfg.plugins.on_shutdown()
+    except (Abort, MkDocsException, SystemExit) as exc:
+        raise BuildFailed(handler.messages + [str(exc)]) from exc
+    finally:
+        logger.removeHandler(handler)
+    return handler.messages
+
+
+class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args) -> None:  # keep test output clean
+        pass
+
+
+@contextmanager
+def serve(directory: Path) -> Iterator[str]:
+    """Serve ``directory`` on 127.0.0.1 (a free port); yields the base URL."""
+    handler = functools.partial(_QuietHandler, directory=str(directory))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def soup(path: Path) -> BeautifulSoup:
+    return BeautifulSoup(path.read_text(encoding="utf-8"), "lxml")
+
+
+def nav_pages(config_file: Path = ROOT / "mkdocs.yml") -> list[str]:
+    """Every Markdown file named in the nav of ``config_file``."""
+    import yaml
+
+    class _Loader(yaml.SafeLoader):
+        pass
+
+    _Loader.add_constructor("!ENV", lambda loader, node: None)
+    _Loader.add_multi_constructor("tag:yaml.org,2002:python/", lambda loader, suffix, node: None)
+    cfg = yaml.load(config_file.read_text(encoding="utf-8"), Loader=_Loader)
+
+    def walk(items) -> Iterator[str]:
+        for item in items:
+            if isinstance(item, str):
+                yield item
+            elif isinstance(item, dict):
+                for value in item.values():
+                    yield from walk([value] if isinstance(value, str) else value)
+
+    return list(walk(cfg["nav"]))
+
+
+def html_path(site: Path, md: str) -> Path:
+    """The built HTML file for a docs-relative Markdown path (directory URLs)."""
+    stem = md[: -len(".md")]
+    if stem == "index" or stem.endswith("/index"):
+        return site / stem[: -len("index")] / "index.html"
+    return site / stem / "index.html"
