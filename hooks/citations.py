@@ -1,0 +1,1 @@
+"""citations hook: placeholder, filled in by its issue."""

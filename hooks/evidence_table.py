@@ -1,0 +1,1 @@
+"""evidence_table hook: placeholder, filled in by its issue."""

@@ -1,0 +1,1 @@
+"""glossary hook: placeholder, filled in by its issue."""

@@ -1,0 +1,1 @@
+"""page_meta hook: placeholder, filled in by its issue."""

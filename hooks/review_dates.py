@@ -1,0 +1,1 @@
+"""review_dates hook: placeholder, filled in by its issue."""
