@@ -1,0 +1,267 @@
+"""Reading, checking and formatting references.bib (used by hooks/citations.py).
+
+Every function is small and pure; problems come back as plain-language messages that name the
+file and line, so the hook can report them without a traceback.
+"""
+
+from __future__ import annotations
+
+import difflib
+import functools
+import html
+import re
+from dataclasses import dataclass
+
+from pybtex.backends.plaintext import Backend as PlainTextBackend
+from pybtex.database import BibliographyData, Entry, Person
+from pybtex.database.input.bibtex import Parser
+from pybtex.richtext import Text
+from pybtex.scanner import PybtexError, PybtexSyntaxError
+
+KEY_STYLE = re.compile(r"^[a-z]+[0-9]{4}[a-z0-9]+$")
+RESOLVABLE_KEY = re.compile(r"^[\w-]+$")  # what mkdocs-bibtex's citation regex can match
+ENTRY_START = re.compile(r"^[ \t]*@[ \t]*(\w+)[ \t]*[{(][ \t]*([^,\s]*)", re.MULTILINE)
+NOT_ENTRIES = {"comment", "string", "preamble"}
+MAX_AUTHORS = 6  # AMA: list up to 6 authors; otherwise the first 3, then "et al"
+
+
+class BibError(Exception):
+    """The .bib file cannot be used at all (syntax error or duplicate keys)."""
+
+
+@dataclass(frozen=True)
+class Bibliography:
+    path: str  # as shown to editors, e.g. "references.bib"
+    data: BibliographyData
+    lines: dict[str, int]  # key -> line of its "@type{key," in the file
+
+    def where(self, key: str) -> str:
+        return f"{self.path}:{self.lines.get(key, 1)}"
+
+
+def entry_lines(text: str) -> list[tuple[str, int]]:
+    """(key, line number) of every entry in BibTeX source, in file order."""
+    found = []
+    for match in ENTRY_START.finditer(text):
+        if match.group(1).lower() not in NOT_ENTRIES:
+            found.append((match.group(2), text.count("\n", 0, match.start()) + 1))
+    return found
+
+
+def duplicate_key_messages(text: str, path: str) -> list[str]:
+    """One message per key defined more than once (BibTeX keys are case-insensitive)."""
+    seen: dict[str, int] = {}
+    messages = []
+    for key, line in entry_lines(text):
+        first = seen.setdefault(key.lower(), line)
+        if first != line:
+            messages.append(
+                f"{path}:{line}: duplicate key '{key}' (first defined on line {first}). "
+                "Delete one of the two entries or give this one a different key."
+            )
+    return messages
+
+
+def parse_bibliography(text: str, path: str) -> Bibliography:
+    """Parse BibTeX source; raise BibError naming the file and line if it is malformed."""
+    duplicates = duplicate_key_messages(text, path)
+    if duplicates:
+        raise BibError("\n".join(duplicates))
+    try:
+        data = Parser().parse_string(text)
+    except PybtexSyntaxError as exc:
+        line = exc.lineno or 1
+        starts = [(k, n) for k, n in entry_lines(text) if n <= line]
+        if starts and starts[-1][1] == line and len(starts) > 1:  # the previous entry never closed
+            starts = starts[-2:]
+        entry = " or ".join(f"'{k}' (line {n})" for k, n in starts[-2:] if n <= line)
+        entry = f" in the entry {entry}" if entry else ""
+        raise BibError(
+            f"{path}:{line}: the bibliography is malformed{entry}: {exc}. "
+            "Check that every value is in {braces}, the braces balance and fields are separated by commas."
+        ) from None
+    except PybtexError as exc:
+        raise BibError(f"{path}: the bibliography cannot be read ({exc}). Check the entry it names.") from None
+    lines = {key: line for key, line in entry_lines(text)}
+    return Bibliography(path=path, data=data, lines=lines)
+
+
+def key_problem(key: str) -> str | None:
+    """Why a key breaks the rules, or None. Keys look like firstauthorYEARword."""
+    if not RESOLVABLE_KEY.match(key):
+        bad = "".join(sorted({c for c in key if not re.match(r"[\w-]", c)}))
+        return (
+            f"the key '{key}' contains {bad!r}, which the citation resolver cannot read. "
+            "Use lower-case letters and digits only, like 'smith2020trial'"
+        )
+    if not KEY_STYLE.match(key):
+        return (
+            f"the key '{key}' does not follow the style firstauthorYEARword "
+            "(lower-case letters, a 4-digit year, then a word), e.g. 'smith2020trial'"
+        )
+    return None
+
+
+def field(entry: Entry, name: str) -> str:
+    return entry.fields.get(name, "").strip()
+
+
+def missing_fields(entry: Entry) -> list[str]:
+    """Required fields the entry lacks, described the way an editor would fix them."""
+    missing = []
+    declared = {name.strip().lower() for name in field(entry, "missing").split(",")}
+    has_author = entry.persons.get("author") or field(entry, "organization") or field(entry, "institution")
+    # `missing = {author}` records that no stored copy of the source shows its authors (say where
+    # you looked in the note); the reference then starts with the title, as Vancouver style does.
+    if not has_author and "author" not in declared:
+        missing.append("author (or organization)")
+    if not field(entry, "title"):
+        missing.append("title")
+    if not field(entry, "year"):
+        missing.append("year")
+    if not any(field(entry, f) for f in ("journal", "booktitle", "publisher", "organization", "institution")):
+        missing.append("journal, booktitle or publisher")
+    if not any(field(entry, f) for f in ("doi", "pmid", "url")):
+        missing.append("doi, pmid or url")
+    return missing
+
+
+def entry_problems(bib: Bibliography) -> list[str]:
+    """Messages for every entry with a bad key or missing required fields."""
+    messages = []
+    for key, entry in bib.data.entries.items():
+        problem = key_problem(key)
+        if problem:
+            messages.append(f"{bib.where(key)}: {problem}.")
+        missing = missing_fields(entry)
+        if missing:
+            messages.append(
+                f"{bib.where(key)}: entry '{key}' lacks {', '.join(missing)}. "
+                "Add the missing fields from the source you verified."
+            )
+    return messages
+
+
+def nearest_keys(key: str, keys, n: int = 3) -> list[str]:
+    return difflib.get_close_matches(key, list(keys), n=n, cutoff=0.5)
+
+
+# ----------------------------------------------------------------------------- formatting
+
+
+LATEX_COMMAND = re.compile(r"\\[a-zA-Z]+ ?")
+PLAIN_TEXT = PlainTextBackend()  # created once: render_as("text") looks the backend up on every call (slow)
+
+
+@functools.lru_cache(maxsize=4096)
+def latex_to_text(value: str) -> str:
+    """BibTeX/LaTeX field text as plain Unicode: {\\"O} -> Ö, braces dropped."""
+    if not value:
+        return ""
+    try:
+        text = Text.from_latex(value).render(PLAIN_TEXT)
+        return LATEX_COMMAND.sub("", text)  # \\textit{x} -> x: formatting commands are dropped
+    except Exception:  # malformed LaTeX: show the field as written, minus braces
+        return value.replace("{", "").replace("}", "")
+
+
+def _initials(names: list[str]) -> str:
+    letters = []
+    for name in names:
+        for part in latex_to_text(name).replace(".", " ").split():
+            for piece in part.split("-"):
+                if piece:
+                    letters.append(piece[0].upper())
+    return "".join(letters)
+
+
+def person_name(person: Person) -> str:
+    """AMA form: 'McInnes IB'; an organisation in braces is shown whole."""
+    last = " ".join(latex_to_text(p) for p in person.prelast_names + person.last_names)
+    initials = _initials(person.first_names + person.middle_names)
+    return f"{last} {initials}".strip()
+
+
+def author_list(entry: Entry) -> str:
+    people = entry.persons.get("author", [])
+    if not people:
+        return latex_to_text(field(entry, "organization") or field(entry, "institution"))
+    names = [person_name(p) for p in people if str(p) != "others"]
+    if len(names) < len(people):  # BibTeX "and others": the list is knowingly incomplete
+        return ", ".join(names[:MAX_AUTHORS] if len(names) <= MAX_AUTHORS else names[:3]) + ", et al"
+    if len(names) > MAX_AUTHORS:
+        names = names[:3] + ["et al"]
+    return ", ".join(names)
+
+
+def _sentence(text: str) -> str:
+    text = text.strip()
+    return text if text.endswith((".", "?", "!")) else text + "."
+
+
+def _pages(value: str) -> str:
+    return re.sub(r"\s*[-\u2013\u2014]+\s*", "-", value)
+
+
+def identifier_links(entry: Entry) -> list[str]:
+    """Linked DOI, PMID and PMCID (and the URL when there is no DOI), as HTML."""
+    esc = html.escape
+    links = []
+    doi = field(entry, "doi")
+    if doi:
+        links.append(f'doi:<a href="https://doi.org/{esc(doi)}">{esc(doi)}</a>')
+    pmid = field(entry, "pmid")
+    if pmid:
+        links.append(f'PMID: <a href="https://pubmed.ncbi.nlm.nih.gov/{esc(pmid)}/">{esc(pmid)}</a>')
+    pmcid = field(entry, "pmcid")
+    if pmcid:
+        pmcid = pmcid if pmcid.upper().startswith("PMC") else "PMC" + pmcid
+        links.append(f'PMCID: <a href="https://pmc.ncbi.nlm.nih.gov/articles/{esc(pmcid)}/">{esc(pmcid)}</a>')
+    url = field(entry, "url")
+    if url and not doi and re.match(r"^https?://", url):
+        links.append(f'<a href="{esc(url)}">{esc(url)}</a>')
+    return links
+
+
+def format_reference_html(entry: Entry) -> str:
+    """One reference in an AMA-like style, every field HTML-escaped; the note is never shown."""
+    esc = html.escape
+    parts = []
+    authors = author_list(entry)
+    if authors:
+        parts.append(esc(_sentence(authors)))
+    title = latex_to_text(field(entry, "title"))
+    if title:
+        parts.append(esc(_sentence(title)))
+    container = latex_to_text(field(entry, "journal") or field(entry, "booktitle"))
+    year = latex_to_text(field(entry, "year"))
+    volume, number, pages = (latex_to_text(field(entry, f)) for f in ("volume", "number", "pages"))
+    if container:
+        source = f"<i>{esc(container)}</i>. {esc(year)}"
+        if volume:
+            source += f";{esc(volume)}"
+        if number:
+            source += f"({esc(number)})"
+        if pages:
+            source += f":{esc(_pages(pages))}"
+        parts.append(source + ".")
+    else:
+        publisher = latex_to_text(
+            field(entry, "publisher") or field(entry, "howpublished") or field(entry, "organization")
+        )
+        if publisher and publisher != authors:
+            parts.append(f"{esc(publisher)}; {esc(year)}." if year else f"{esc(publisher)}.")
+        elif year:
+            parts.append(f"{esc(year)}.")
+    links = identifier_links(entry)
+    if links:
+        parts.append(". ".join(links) + ".")
+    return " ".join(parts)
+
+
+def sort_key(key: str, entry: Entry) -> tuple[str, str, str, str]:
+    """Stable order for the site-wide list: first author (or organisation, or title), year, title, key."""
+    people = entry.persons.get("author", [])
+    title = latex_to_text(field(entry, "title"))
+    first = person_name(people[0]) if people else (author_list(entry) or title)  # no author: by title
+    return (first.casefold(), field(entry, "year"), title.casefold(), key)

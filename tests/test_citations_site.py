@@ -1,0 +1,84 @@
+"""Citation rules checked on the real site (built once by conftest.py)."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from sitekit import ROOT, html_path, nav_pages, soup
+
+NAV = nav_pages()
+REFERENCES_PAGE = "references.md"
+
+
+def cited_keys(site: Path) -> dict[str, set[str]]:
+    """bib key -> pages (docs-relative) whose citations link to it."""
+    found: dict[str, set[str]] = {}
+    for md in NAV:
+        article = soup(html_path(site, md)).select_one("article")
+        for a in article.select("a.footnote-ref"):
+            found.setdefault(a["href"].removeprefix("#fn:"), set()).add(md)
+    return found
+
+
+def bib_notes() -> list[str]:
+    from pybtex.database import parse_file
+
+    entries = parse_file(str(ROOT / "references.bib")).entries
+    return [e.fields["note"].strip() for e in entries.values() if len(e.fields.get("note", "").strip()) > 20]
+
+
+def test_site_list_has_each_cited_work_once(site):
+    items = soup(html_path(site, REFERENCES_PAGE)).select("ul.site-references > li")
+    ids = [li["id"].removeprefix("ref-") for li in items]
+    assert len(ids) == len(set(ids)), "a work is listed twice"
+    assert set(ids) == set(cited_keys(site)), "the site-wide list and the pages' citations differ"
+
+
+def test_site_list_cited_on_links_reach_the_citing_pages(site):
+    page = html_path(site, REFERENCES_PAGE)
+    cited = cited_keys(site)
+    for li in soup(page).select("ul.site-references > li"):
+        key = li["id"].removeprefix("ref-")
+        pages = set()
+        for a in li.select(".cited-on a"):
+            target, _, anchor = a["href"].partition("#")
+            file = (page.parent / target / "index.html").resolve()
+            assert file.is_file(), f"{key}: {a['href']} does not exist"
+            if anchor:
+                assert soup(file).find(id=anchor) is not None, f"{key}: no #{anchor} in {file.relative_to(site)}"
+            pages.add(file.relative_to(site).as_posix())
+        assert pages == {html_path(site, md).relative_to(site).as_posix() for md in cited[key]}, key
+
+
+@pytest.mark.parametrize("md", NAV)
+def test_citing_pages_have_a_references_heading(site, md):
+    article = soup(html_path(site, md)).select_one("article")
+    if not article.select("a.footnote-ref"):
+        return
+    heading = article.select_one("h2#references")
+    assert heading is not None and heading.get_text(strip=True).startswith("References"), md
+    for group in article.select("sup.citation"):
+        for hidden in group.select("[hidden]"):
+            hidden.decompose()
+        assert re.fullmatch(r"\d+(\([^)]+\))?([,–]\d+(\([^)]+\))?)*", group.get_text()), f"{md}: {group.get_text()!r}"
+
+
+def test_verification_notes_never_published(site):
+    notes = bib_notes()
+    assert notes, "references.bib has no notes to check"
+    for path in site.rglob("*"):
+        if path.suffix in (".html", ".json", ".xml"):
+            text = path.read_text(encoding="utf-8")
+            leaked = [n[:60] for n in notes if n in text]
+            assert not leaked, f"{path.relative_to(site)} shows bib notes: {leaked}"
+
+
+def test_search_index_has_the_references_page(site):
+    docs = json.loads((site / "search" / "search_index.json").read_text(encoding="utf-8"))["docs"]
+    listing = " ".join(d["text"] for d in docs if d["location"].startswith("references/"))
+    assert "McInnes IB" in listing, "the site-wide list is not in the search index"
+    assert not [d["location"] for d in docs if d["location"].endswith("#references")], "per-page reference lists are indexed"
