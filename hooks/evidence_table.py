@@ -1,1 +1,243 @@
-"""evidence_table hook: placeholder, filled in by its issue."""
+"""evidence_table hook: render the clinical-studies table from ``data/studies.yaml``.
+
+A page asks for the data with marker comments, each replaced before the bibtex plugin
+runs (so the ``[@key]`` citations in the table become footnotes like any other):
+
+``<!-- evidence-table -->``
+    on a line of its own: the whole table (an HTML table whose cells are Markdown).
+``<!-- studies:count -->``, ``<!-- studies:count umbilical -->``, ``<!-- studies:count other -->``
+    inline: the number of studies (all, or one ``group``) as a word ("nine").
+
+Errors in the data stop the build with a message naming the file, the line and the study.
+"""
+
+from __future__ import annotations
+
+import html
+import logging
+import posixpath
+import re
+from pathlib import Path
+
+import yaml
+from mkdocs.exceptions import PluginError
+from mkdocs.plugins import event_priority
+
+log = logging.getLogger("mkdocs.hooks.evidence_table")
+
+DATA_FILE = "data/studies.yaml"
+READING_PAGE = "evidence/reading.md"  # defines the evidence-strength labels
+TABLE_MARKER = "<!-- evidence-table -->"
+TABLE_ID = "study-table"  # not "evidence-table": that is the id of the page's "Evidence table" heading
+TABLE_NAME = "Clinical studies of MSCs in rheumatoid arthritis"
+COUNT_MARKER = re.compile(r"<!--\s*studies:count(?:\s+(?P<group>[\w-]+))?\s*-->")
+ANY_MARKER = re.compile(r"<!--\s*(?:evidence-table|studies:)")
+
+GROUPS = ("umbilical", "other")
+REQUIRED = (
+    "id", "study", "cite", "group", "label", "design", "control", "n", "arms",
+    "source", "source_filter", "dose", "route", "route_filter", "follow_up",
+    "efficacy", "adverse_events", "registration",
+)
+LABEL_FIELDS = ("id", "short", "name")
+NUMBER_WORDS = (
+    "no", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten",
+    "eleven", "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen",
+    "eighteen", "nineteen", "twenty",
+)
+
+# (header, field, sort type or None); the first column is the row header.
+COLUMNS = (
+    ("Study", "study", "text"),
+    ("Evidence strength", "label", "text"),
+    ("Design and phase", "design", None),
+    ("Randomised / blinded / control", "control", None),
+    ("Patients (n)", "n", "number"),
+    ("Cell source", "source", "text"),
+    ("Dose", "dose", None),
+    ("Route and number of infusions", "route", "text"),
+    ("Follow-up", "follow_up", None),
+    ("Main efficacy result", "efficacy", None),
+    ("Adverse events", "adverse_events", None),
+    ("Registration", "registration", None),
+)
+
+
+# --------------------------------------------------------------------------- loading
+
+class _LineLoader(yaml.SafeLoader):
+    """A safe loader that remembers the line of every mapping (``__line__``)."""
+
+
+def _mapping_with_line(loader: _LineLoader, node: yaml.MappingNode, deep: bool = False) -> dict:
+    mapping = yaml.SafeLoader.construct_mapping(loader, node, deep=deep)
+    mapping["__line__"] = node.start_mark.line + 1
+    return mapping
+
+
+_LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _mapping_with_line)
+
+
+def load_studies(path: Path, name: str = DATA_FILE) -> dict:
+    """Read and check the studies file; ``name`` is how messages refer to it."""
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except OSError as exc:
+        raise PluginError(f"{name}: cannot read the studies data ({exc.strerror}).") from exc
+    try:
+        data = yaml.load(text, Loader=_LineLoader)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"{name}:{mark.line + 1}" if mark else name
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise PluginError(f"{where}: this is not valid YAML ({problem}). Check the indentation and quotes.") from exc
+    return validate(data, name)
+
+
+def validate(data, name: str = DATA_FILE) -> dict:
+    """Check the parsed data; raise PluginError naming file, line and study."""
+    if not isinstance(data, dict) or not isinstance(data.get("studies"), list) or not isinstance(data.get("labels"), list):
+        raise PluginError(f"{name}: expected two lists at the top level, 'labels:' and 'studies:'.")
+    labels = {}
+    for label in data["labels"]:
+        if not isinstance(label, dict):
+            raise PluginError(f"{name}: every entry under 'labels:' must be a mapping with {', '.join(LABEL_FIELDS)}.")
+        line = label.get("__line__", "?")
+        missing = [f for f in LABEL_FIELDS if not str(label.get(f) or "").strip()]
+        if missing:
+            raise PluginError(f"{name}:{line}: a label is missing {', '.join(repr(m) for m in missing)}.")
+        labels[label["id"]] = label
+    seen = set()
+    for index, study in enumerate(data["studies"], start=1):
+        if not isinstance(study, dict):
+            raise PluginError(f"{name}: entry {index} under 'studies:' is not a mapping of fields.")
+        line = study.get("__line__", "?")
+        who = f"study '{study.get('id') or study.get('study') or f'number {index}'}'"
+        missing = [f for f in REQUIRED if f not in study or study[f] is None or str(study[f]).strip() == ""]
+        if missing:
+            fields = ", ".join(repr(m) for m in missing)
+            raise PluginError(
+                f"{name}:{line}: {who} is missing the required field(s) {fields}. Add them; where the "
+                "sources do not give a value, write \"not reported in the sources checked\"."
+            )
+        if study["id"] in seen:
+            raise PluginError(f"{name}:{line}: {who}: the id is used twice; give each study its own id.")
+        seen.add(study["id"])
+        if study["group"] not in GROUPS:
+            raise PluginError(f"{name}:{line}: {who}: group must be one of {', '.join(GROUPS)}, not {study['group']!r}.")
+        if study["label"] not in labels:
+            raise PluginError(f"{name}:{line}: {who}: label {study['label']!r} is not defined under 'labels:' ({', '.join(labels)}).")
+        if isinstance(study["n"], bool) or not isinstance(study["n"], int) or study["n"] < 1:
+            raise PluginError(f"{name}:{line}: {who}: n must be a whole number of patients, not {study['n']!r}.")
+        cites = study["cite"]
+        if not isinstance(cites, list) or not cites or not all(isinstance(c, str) and c.strip() for c in cites):
+            raise PluginError(f"{name}:{line}: {who}: cite must be a list of references.bib keys, e.g. [wang2013umbilical].")
+    return {"labels": labels, "studies": data["studies"]}
+
+
+# ------------------------------------------------------------------------- rendering
+
+_POWER = re.compile(r"\b10\^(-?\d+)")
+
+
+def cell_markdown(text) -> str:
+    """One table cell: Markdown kept, HTML special characters escaped, 10^7 as a superscript."""
+    escaped = html.escape(" ".join(str(text).split()), quote=False)
+    return _POWER.sub(r"10<sup>\1</sup>", escaped)
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
+
+
+def render_table(data: dict, reading_link: str = "reading.md") -> str:
+    """The evidence table as HTML with Markdown cells (``md_in_html``)."""
+    labels = data["labels"]
+    out = [
+        '<div class="evidence-table" markdown="1">',
+        f'<div class="evidence-table__scroll" role="region" aria-label="{TABLE_NAME} (scrolls sideways)" tabindex="0" markdown="1">',
+        f'<table class="evidence-table__table" id="{TABLE_ID}" aria-label="{TABLE_NAME}" markdown="1">',
+        '<thead markdown="1">',
+        "<tr>",
+    ]
+    for header, field, sort in COLUMNS:
+        sort_attr = f' data-sort="{sort}"' if sort else ""
+        out.append(f'<th scope="col" data-field="{field}"{sort_attr}>{html.escape(header)}</th>')
+    out += ["</tr>", "</thead>", '<tbody markdown="1">']
+    for position, study in enumerate(data["studies"]):
+        label = labels[study["label"]]
+        cites = "; ".join(f"@{key}" for key in study["cite"])
+        attrs = {
+            "id": f"study-{_slug(study['id'])}",
+            "data-order": position,
+            "data-group": study["group"],
+            "data-source": study["source_filter"],
+            "data-route": study["route_filter"],
+            "data-label": f"{label['short']}: {label['name']}",
+        }
+        attr_text = " ".join(f'{k}="{html.escape(str(v))}"' for k, v in attrs.items())
+        out.append(f'<tr {attr_text} markdown="1">')
+        for _header, field, _sort in COLUMNS:
+            if field == "study":
+                out.append(
+                    f'<th scope="row" data-sort-value="{html.escape(study["study"])}" markdown="span">'
+                    f'{cell_markdown(study["study"])} [{cites}]</th>'
+                )
+            elif field == "label":
+                out.append(
+                    f'<td data-sort-value="{html.escape(label["short"])}" markdown="span">'
+                    f'[**{label["short"]}**]({reading_link}#{label["id"]} "What label {label["short"]} means"): '
+                    f'{cell_markdown(label["name"])}</td>'
+                )
+            elif field == "n":
+                out.append(
+                    f'<td data-sort-value="{study["n"]}" markdown="span">'
+                    f'**{study["n"]}**<br>{cell_markdown(study["arms"])}</td>'
+                )
+            else:
+                out.append(f'<td markdown="span">{cell_markdown(study[field])}</td>')
+        out.append("</tr>")
+    out += ["</tbody>", "</table>", "</div>", "</div>"]
+    return "\n".join(out)
+
+
+def count_word(n: int) -> str:
+    return NUMBER_WORDS[n] if 0 <= n < len(NUMBER_WORDS) else str(n)
+
+
+def replace_markers(markdown: str, data: dict, reading_link: str = "reading.md", where: str = "page") -> str:
+    """Replace the table and count markers in one page's Markdown."""
+    lines = markdown.split("\n")
+    for i, line in enumerate(lines):
+        if line.strip() == TABLE_MARKER:
+            lines[i] = "\n" + render_table(data, reading_link) + "\n"
+        elif TABLE_MARKER in line:
+            raise PluginError(f"{where}:{i + 1}: put {TABLE_MARKER} on a line of its own.")
+    markdown = "\n".join(lines)
+
+    def count(match: re.Match) -> str:
+        group = match.group("group")
+        if group and group not in GROUPS:
+            raise PluginError(f"{where}: unknown study group {group!r} in {match.group(0)}; use one of {', '.join(GROUPS)}.")
+        studies = [s for s in data["studies"] if not group or s["group"] == group]
+        return count_word(len(studies))
+
+    markdown = COUNT_MARKER.sub(count, markdown)
+    leftover = ANY_MARKER.search(markdown)
+    if leftover:
+        line = markdown.count("\n", 0, leftover.start()) + 1
+        raise PluginError(f"{where}: line {line}: unrecognised evidence-table marker; see hooks/evidence_table.py.")
+    return markdown
+
+
+# ----------------------------------------------------------------------------- event
+
+@event_priority(100)  # before mkdocs-bibtex turns [@key] into footnotes
+def on_page_markdown(markdown, page, config, files):
+    if not ANY_MARKER.search(markdown):
+        return markdown
+    root = Path(config.config_file_path).parent
+    data = load_studies(root / DATA_FILE)
+    src = page.file.src_uri
+    reading_link = posixpath.relpath(READING_PAGE, posixpath.dirname(src) or ".")
+    return replace_markers(markdown, data, reading_link, where=f"docs/{src}")

@@ -1,0 +1,141 @@
+/* Evidence table: sorting and filtering, added on top of a complete HTML table.
+ *
+ * Progressive enhancement: without this script the table (rendered at build time by
+ * hooks/evidence_table.py) is complete and readable. With it, sortable column headers
+ * (th[data-sort]) get buttons and aria-sort, and filters by cell source, route and
+ * evidence-strength label appear above the table. No third-party code.
+ * Material's instant navigation replaces the page without reloading scripts, so the
+ * set-up runs on every page load through Material's document$ observable.
+ */
+(function () {
+  "use strict";
+
+  var FILTERS = [
+    { key: "source", label: "Cell source" },
+    { key: "route", label: "Route" },
+    { key: "label", label: "Evidence strength" }
+  ];
+
+  function cellValue(row, index, type) {
+    var cell = row.children[index];
+    if (!cell) return type === "number" ? -Infinity : "";
+    var raw = cell.hasAttribute("data-sort-value") ? cell.getAttribute("data-sort-value") : cell.textContent;
+    if (type === "number") {
+      var n = parseFloat(raw);
+      return isNaN(n) ? -Infinity : n;
+    }
+    return raw.trim().toLocaleLowerCase();
+  }
+
+  function sortBy(table, header, direction) {
+    var headers = table.tHead.rows[0].cells;
+    var index = Array.prototype.indexOf.call(headers, header);
+    var type = header.getAttribute("data-sort");
+    var body = table.tBodies[0];
+    var rows = Array.prototype.slice.call(body.rows);
+    var sign = direction === "ascending" ? 1 : -1;
+    rows.sort(function (a, b) {
+      var x = cellValue(a, index, type);
+      var y = cellValue(b, index, type);
+      var order = type === "number" ? x - y : x.localeCompare(y);
+      if (order === 0) order = Number(a.dataset.order) - Number(b.dataset.order);
+      return order * sign;
+    });
+    rows.forEach(function (row) { body.appendChild(row); });
+    Array.prototype.forEach.call(headers, function (th) {
+      if (th === header) th.setAttribute("aria-sort", direction);
+      else th.removeAttribute("aria-sort");
+    });
+  }
+
+  function addSortButtons(table) {
+    var headers = table.tHead.querySelectorAll("th[data-sort]");
+    Array.prototype.forEach.call(headers, function (th) {
+      var button = document.createElement("button");
+      button.type = "button";
+      button.className = "evidence-table__sort";
+      button.textContent = th.textContent;
+      var icon = document.createElement("span");
+      icon.className = "evidence-table__sort-icon";
+      icon.setAttribute("aria-hidden", "true");
+      button.appendChild(icon);
+      th.textContent = "";
+      th.appendChild(button);
+      button.addEventListener("click", function () {
+        var next = th.getAttribute("aria-sort") === "ascending" ? "descending" : "ascending";
+        sortBy(table, th, next);
+      });
+    });
+  }
+
+  function addFilters(table, container) {
+    var rows = Array.prototype.slice.call(table.tBodies[0].rows);
+    var box = document.createElement("div");
+    box.className = "evidence-table__filters";
+    box.setAttribute("role", "group");
+    box.setAttribute("aria-label", "Filter the studies");
+    var status = document.createElement("p");
+    status.className = "evidence-table__status";
+    status.setAttribute("role", "status");
+    var selects = [];
+
+    function apply() {
+      var shown = 0;
+      rows.forEach(function (row) {
+        var match = selects.every(function (select) {
+          return !select.value || row.getAttribute("data-" + select.name) === select.value;
+        });
+        row.hidden = !match;
+        if (match) shown += 1;
+      });
+      status.textContent = "Showing " + shown + " of " + rows.length + " studies.";
+    }
+
+    FILTERS.forEach(function (filter) {
+      var values = [];
+      rows.forEach(function (row) {
+        var v = row.getAttribute("data-" + filter.key);
+        if (v && values.indexOf(v) < 0) values.push(v);
+      });
+      values.sort(function (a, b) { return a.localeCompare(b); });
+      var id = table.id + "-filter-" + filter.key;
+      var wrapper = document.createElement("div");
+      wrapper.className = "evidence-table__filter";
+      var label = document.createElement("label");
+      label.htmlFor = id;
+      label.textContent = filter.label;
+      var select = document.createElement("select");
+      select.id = id;
+      select.name = filter.key;
+      select.appendChild(new Option("All", ""));
+      values.forEach(function (v) { select.appendChild(new Option(v, v)); });
+      select.addEventListener("change", apply);
+      selects.push(select);
+      wrapper.appendChild(label);
+      wrapper.appendChild(select);
+      box.appendChild(wrapper);
+    });
+    box.appendChild(status);
+    container.insertBefore(box, container.firstChild);
+    apply();
+  }
+
+  function enhance(root) {
+    var tables = (root || document).querySelectorAll("table.evidence-table__table");
+    Array.prototype.forEach.call(tables, function (table) {
+      if (table.dataset.enhanced || !table.tHead || !table.tBodies.length) return;
+      table.dataset.enhanced = "true";
+      var container = table.closest(".evidence-table") || table.parentNode;
+      addSortButtons(table);
+      addFilters(table, container);
+    });
+  }
+
+  if (typeof window.document$ !== "undefined" && window.document$.subscribe) {
+    window.document$.subscribe(function () { enhance(document); });
+  } else if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", function () { enhance(document); });
+  } else {
+    enhance(document);
+  }
+})();

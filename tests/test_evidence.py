@@ -1,0 +1,398 @@
+"""The evidence table: data/studies.yaml rendered by hooks/evidence_table.py, its citations,
+labels and counts in the built site, the hook's own behaviour, and the table in a browser."""
+
+from __future__ import annotations
+
+import importlib.util
+import re
+import shutil
+from collections import Counter
+from pathlib import Path
+
+import pytest
+import yaml
+from bs4 import BeautifulSoup
+from mkdocs.exceptions import PluginError
+
+from sitekit import ROOT, BuildFailed, build_site, html_path, serve, soup
+
+DATA = ROOT / "data" / "studies.yaml"
+STUDIES_MD = "evidence/studies.md"
+READING_MD = "evidence/reading.md"
+RAW = yaml.safe_load(DATA.read_text(encoding="utf-8"))
+STUDIES = RAW["studies"]
+LABELS = {label["id"]: label for label in RAW["labels"]}
+NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
+CITATION = re.compile(r"\[@[^\]]*\]")
+LINK_TARGET = re.compile(r"\]\([^)]*\)")
+WORDS = {w: i for i, w in enumerate("zero one two three four five six seven eight nine ten eleven twelve".split())}
+TEXT_FIELDS = ("design", "control", "arms", "source", "dose", "route", "follow_up", "efficacy", "adverse_events", "registration")
+
+
+def _load_hook():
+    spec = importlib.util.spec_from_file_location("evidence_table_under_test", ROOT / "hooks" / "evidence_table.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+hook = _load_hook()
+
+
+def _numbers(text: str) -> Counter:
+    return Counter(NUMBER.findall(text))
+
+
+def _yaml_numbers(study: dict) -> Counter:
+    text = " ".join(str(study[f]) for f in TEXT_FIELDS) + f" {study['n']}"
+    text = LINK_TARGET.sub("]", CITATION.sub(" ", text))
+    return _numbers(text)
+
+
+def _row_text(row) -> str:
+    """Visible text of a row without its citation superscripts; other <sup> (powers) as ^N."""
+    clone = BeautifulSoup(str(row), "lxml")
+    for ref in clone.select("a.footnote-ref"):
+        (ref.find_parent("sup") or ref).decompose()
+    for sup in clone.find_all("sup"):
+        sup.replace_with(f"^{sup.get_text()}")
+    return clone.get_text(" ")
+
+
+@pytest.fixture(scope="module")
+def studies_page(site):
+    return soup(html_path(site, STUDIES_MD))
+
+
+@pytest.fixture(scope="module")
+def table(studies_page):
+    node = studies_page.select_one("table.evidence-table__table")
+    assert node is not None, "the evidence table was not rendered on the clinical studies page"
+    return node
+
+
+@pytest.fixture(scope="module")
+def rows(table):
+    return {row["id"]: row for row in table.select("tbody > tr")}
+
+
+def _row(rows, study):
+    return rows[f"study-{hook._slug(study['id'])}"]
+
+
+# ---------------------------------------------------------------- the built page
+
+def test_one_row_per_study_in_data_order(table):
+    ids = [row["id"] for row in table.select("tbody > tr")]
+    assert ids == [f"study-{hook._slug(s['id'])}" for s in STUDIES]
+
+
+@pytest.mark.parametrize("study", STUDIES, ids=[s["id"] for s in STUDIES])
+def test_every_number_in_the_data_appears_in_its_row(rows, study):
+    row = _row(rows, study)
+    assert row.select_one("th[scope=row]").get_text(" ").strip().startswith(study["study"])
+    missing = _yaml_numbers(study) - _numbers(_row_text(row))
+    assert not missing, f"{study['id']}: numbers in data/studies.yaml missing from the table row: {dict(missing)}"
+    n_cell = row.find_all(["td", "th"])[4]
+    assert n_cell["data-sort-value"] == str(study["n"])
+    assert n_cell.find("strong").get_text() == str(study["n"])
+
+
+def _bib_titles() -> dict[str, str]:
+    from pybtex.database import parse_file
+
+    entries = parse_file(str(ROOT / "references.bib")).entries
+    return {key: entry.fields.get("title", "") for key, entry in entries.items()}
+
+
+def _plain(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", " ", text.replace("{", "").replace("}", "").lower()).strip()
+
+
+@pytest.mark.parametrize("study", STUDIES, ids=[s["id"] for s in STUDIES])
+def test_row_citation_resolves_to_its_reference(studies_page, rows, study):
+    titles = _bib_titles()
+    head = _row(rows, study).select_one("th[scope=row]")
+    targets = [a["href"] for a in head.select("a.footnote-ref")]
+    assert targets == [f"#fn:{key}" for key in study["cite"]], f"{study['id']}: study cell cites {targets}"
+    for key in study["cite"]:
+        item = studies_page.find("li", id=f"fn:{key}")
+        assert item is not None, f"{study['id']}: no reference entry fn:{key} on the page"
+        title = _plain(titles[key])[:60]
+        assert title and title in _plain(item.get_text(" ")), f"{key}: reference text does not show its title"
+
+
+def test_every_citation_in_the_table_has_a_reference(studies_page, table):
+    refs = {a["href"].lstrip("#") for a in table.select("a.footnote-ref")}
+    listed = {li["id"] for li in studies_page.select(".footnote li[id]")}
+    assert refs and refs <= listed, f"table citations without a reference: {refs - listed}"
+    assert "[@" not in table.get_text(), "raw citation markup in the table"
+
+
+def test_every_label_is_defined_on_the_reading_page(site, rows):
+    reading = soup(html_path(site, READING_MD))
+    used = {s["label"] for s in STUDIES}
+    for label_id in used:
+        target = reading.find(id=label_id)
+        assert target is not None, f"label {label_id} has no anchor on {READING_MD}"
+        label = LABELS[label_id]
+        heading = " ".join(target.get_text().split())
+        assert heading.startswith(f"{label['short']}: {label['name']}"), heading
+    for study in STUDIES:
+        link = _row(rows, study).find_all("td")[0].find("a")
+        assert link["href"] == f"../reading/#{study['label']}", f"{study['id']}: label link {link['href']}"
+
+
+def test_narrative_counts_match_the_data(studies_page):
+    heading = studies_page.find(id="the-studies-at-a-glance")
+    text = " ".join(heading.find_next("p").get_text(" ").split())
+    match = re.search(r"covers (\w+) clinical studies .*?: (\w+) of cells from the umbilical cord .*? and (\w+) of MSCs", text)
+    assert match, f"count sentence not found in: {text[:200]}"
+    total, cord, other = (WORDS[w] for w in match.groups())
+    assert total == len(STUDIES)
+    assert cord == sum(s["group"] == "umbilical" for s in STUDIES)
+    assert other == sum(s["group"] == "other" for s in STUDIES)
+    box = " ".join(studies_page.select_one(".admonition.abstract").get_text(" ").split())
+    assert f"lists {hook.count_word(len(STUDIES))} of them" in box
+
+
+def test_cell_sources_come_first_umbilical(table):
+    groups = [row["data-group"] for row in table.select("tbody > tr")]
+    assert groups == sorted(groups, key=lambda g: g != "umbilical"), groups
+
+
+# ---------------------------------------------------------------- the hook itself
+
+def _minimal_data(**changes) -> dict:
+    study = {
+        "id": "demo2020", "study": "Demo 2020", "cite": ["demo2020trial"], "group": "umbilical",
+        "label": "strength-d", "design": "Phase 1", "control": "Uncontrolled", "n": 12,
+        "arms": "Single group", "source": "Umbilical cord", "source_filter": "Umbilical cord",
+        "dose": "1 × 10^6 cells/kg", "route": "Intravenous", "route_filter": "Intravenous",
+        "follow_up": "6 months", "efficacy": "DAS28 fell (P<0.05) [@other2021]", "adverse_events": "None",
+        "registration": "NCT00000001",
+    }
+    study.update(changes)
+    labels = [{"id": "strength-d", "short": "D", "name": "No comparison"}]
+    return {"labels": labels, "studies": [study]}
+
+
+def test_render_table_emits_markdown_cells_with_citations():
+    data = hook.validate(_minimal_data())
+    out = hook.render_table(data, "reading.md")
+    assert '<tr id="study-demo2020"' in out and 'data-source="Umbilical cord"' in out
+    assert '<th scope="row" data-sort-value="Demo 2020" markdown="span">Demo 2020 [@demo2020trial]</th>' in out
+    assert "1 × 10<sup>6</sup> cells/kg" in out
+    assert "DAS28 fell (P&lt;0.05) [@other2021]" in out
+    assert '[**D**](reading.md#strength-d "What label D means"): No comparison</td>' in out
+    assert '<td data-sort-value="12" markdown="span">**12**<br>Single group</td>' in out
+    assert out.count("<th scope=\"col\"") == len(hook.COLUMNS)
+
+
+def test_replace_markers_fills_table_and_counts():
+    data = hook.validate(_minimal_data())
+    page = "Intro: <!-- studies:count --> study, <!-- studies:count other --> others.\n\n<!-- evidence-table -->\n"
+    out = hook.replace_markers(page, data, "reading.md")
+    assert out.startswith("Intro: one study, no others.")
+    assert 'class="evidence-table__table"' in out and "<!--" not in out
+
+
+@pytest.mark.parametrize(
+    "page, message",
+    [
+        ("<!-- studies:count planets -->", "unknown study group 'planets'"),
+        ("<!-- studies:total -->", "unrecognised evidence-table marker"),
+        ("text <!-- evidence-table --> text", "on a line of its own"),
+    ],
+)
+def test_bad_markers_are_clear_errors(page, message):
+    data = hook.validate(_minimal_data())
+    with pytest.raises(PluginError, match=re.escape(message)):
+        hook.replace_markers(page, data, "reading.md", where="docs/x.md")
+
+
+def test_missing_field_names_file_line_and_study(tmp_path):
+    raw = yaml.safe_load(DATA.read_text(encoding="utf-8"))
+    del raw["studies"][2]["dose"]
+    broken = tmp_path / "studies.yaml"
+    broken.write_text(yaml.safe_dump(raw, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    with pytest.raises(PluginError) as err:
+        hook.load_studies(broken)
+    message = str(err.value)
+    study_line = next(i for i, line in enumerate(broken.read_text(encoding="utf-8").splitlines(), 1) if f"id: {raw['studies'][2]['id']}" in line)
+    assert message.startswith(f"data/studies.yaml:{study_line}: study '{raw['studies'][2]['id']}'"), message
+    assert "'dose'" in message and "not reported in the sources checked" in message
+
+
+@pytest.mark.parametrize(
+    "changes, message",
+    [
+        ({"label": "strength-z"}, "label 'strength-z' is not defined"),
+        ({"group": "placenta"}, "group must be one of"),
+        ({"n": "about 60"}, "n must be a whole number"),
+        ({"cite": "demo2020trial"}, "cite must be a list"),
+    ],
+)
+def test_invalid_values_are_clear_errors(changes, message):
+    with pytest.raises(PluginError, match=re.escape(message)):
+        hook.validate(_minimal_data(**changes), "data/studies.yaml")
+
+
+def test_invalid_yaml_names_the_line(tmp_path):
+    bad = tmp_path / "studies.yaml"
+    bad.write_text("labels: []\nstudies:\n  - id: x\n    study: [unclosed\n", encoding="utf-8")
+    with pytest.raises(PluginError, match=r"^data/studies\.yaml:\d+: this is not valid YAML"):
+        hook.load_studies(bad)
+
+
+# ---------------------------------------------------------------- in the browser
+
+def _visible_ids(page):
+    return page.eval_on_selector_all("table.evidence-table__table tbody tr:not([hidden])", "rows => rows.map(r => r.id)")
+
+
+@pytest.mark.browser
+def test_sorting_by_patients_with_mouse_and_keyboard(page, base_url):
+    page.goto(base_url + "evidence/studies/")
+    header = page.locator("table.evidence-table__table thead th[data-field='n']")
+    button = header.locator("button")
+    button.click()
+    assert header.get_attribute("aria-sort") == "ascending"
+    values = page.eval_on_selector_all("table.evidence-table__table tbody tr", "rows => rows.map(r => Number(r.children[4].dataset.sortValue))")
+    assert values == sorted(s["n"] for s in STUDIES)
+    button.focus()
+    page.keyboard.press("Enter")
+    assert header.get_attribute("aria-sort") == "descending"
+    values = page.eval_on_selector_all("table.evidence-table__table tbody tr", "rows => rows.map(r => Number(r.children[4].dataset.sortValue))")
+    assert values == sorted((s["n"] for s in STUDIES), reverse=True)
+    assert page.locator("table.evidence-table__table thead th[aria-sort]").count() == 1
+    assert page.console_errors == [] and page.page_errors == []
+
+
+@pytest.mark.browser
+def test_filtering_by_route_source_and_label(page, base_url):
+    page.goto(base_url + "evidence/studies/")
+    status = page.locator(".evidence-table__status")
+    assert status.inner_text() == f"Showing {len(STUDIES)} of {len(STUDIES)} studies."
+    page.select_option("#study-table-filter-route", "Intra-articular")
+    expected = [f"study-{hook._slug(s['id'])}" for s in STUDIES if s["route_filter"] == "Intra-articular"]
+    assert _visible_ids(page) == expected and expected
+    assert status.inner_text() == f"Showing {len(expected)} of {len(STUDIES)} studies."
+    page.select_option("#study-table-filter-route", "")
+    page.select_option("#study-table-filter-source", "Umbilical cord")
+    label = LABELS["strength-d"]
+    page.select_option("#study-table-filter-label", f"{label['short']}: {label['name']}")
+    expected = [
+        f"study-{hook._slug(s['id'])}" for s in STUDIES if s["source_filter"] == "Umbilical cord" and s["label"] == "strength-d"
+    ]
+    assert _visible_ids(page) == expected and expected
+    # the filters are labelled form controls, reachable with the keyboard
+    assert page.locator("label[for='study-table-filter-source']").inner_text() == "Cell source"
+
+
+def _fixture_site(tmp, site_url: str, data_text: str) -> Path:
+    """A two-page Material site using the real hook, script, style sheet and data format."""
+    (tmp / "data").mkdir(parents=True, exist_ok=True)
+    (tmp / "data" / "studies.yaml").write_text(data_text, encoding="utf-8")
+    docs = tmp / "docs"
+    for rel in ("assets/javascripts/evidence-table.js", "assets/stylesheets/evidence.css"):
+        (docs / rel).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(ROOT / "docs" / rel, docs / rel)
+    (docs / "evidence").mkdir(exist_ok=True)
+    (docs / "index.md").write_text("# Home\n\nSee the [studies](evidence/studies.md).\n", encoding="utf-8")
+    (docs / "evidence" / "studies.md").write_text(
+        "# Studies\n\n<!-- studies:count --> studies.\n\n<!-- evidence-table -->\n", encoding="utf-8"
+    )
+    anchors = "\n\n".join(f"## {l['short']}: {l['name']} {{#{l['id']}}}" for l in RAW["labels"])
+    (docs / "evidence" / "reading.md").write_text(
+        f"# Reading\n\n## Evidence-strength labels\n\n## Registration\n\n{anchors}\n", encoding="utf-8"
+    )
+    config = {
+        "site_name": "Evidence table fixture",
+        "site_url": site_url,
+        "theme": {"name": "material", "font": False, "features": ["navigation.instant"]},
+        "hooks": [str(ROOT / "hooks" / "evidence_table.py")],
+        "extra_javascript": ["assets/javascripts/evidence-table.js"],
+        "extra_css": ["assets/stylesheets/evidence.css"],
+        "markdown_extensions": ["md_in_html", "attr_list", "toc"],
+        "nav": ["index.md", "evidence/studies.md", "evidence/reading.md"],
+    }
+    config_file = tmp / "mkdocs.yml"
+    config_file.write_text(yaml.safe_dump(config), encoding="utf-8")
+    return config_file
+
+
+def test_broken_data_stops_the_build_with_a_clear_message(tmp_path):
+    raw = yaml.safe_load(DATA.read_text(encoding="utf-8"))
+    del raw["studies"][0]["efficacy"]
+    config = _fixture_site(tmp_path, "http://127.0.0.1/", yaml.safe_dump(raw, allow_unicode=True, sort_keys=False))
+    with pytest.raises(BuildFailed) as err:
+        build_site(config, tmp_path / "site")
+    text = "\n".join(err.value.messages)
+    assert f"data/studies.yaml:" in text and f"study '{raw['studies'][0]['id']}'" in text and "'efficacy'" in text, text
+    assert "Traceback" not in text
+
+
+@pytest.mark.browser
+def test_enhanced_after_instant_navigation(browser, tmp_path):
+    (tmp_path / "site").mkdir()
+    with serve(tmp_path / "site") as url:
+        # Material's instant loading only takes over links listed in sitemap.xml, matched by
+        # host and port, so the fixture site is built for the address it is served from.
+        config = _fixture_site(tmp_path, url, DATA.read_text(encoding="utf-8"))
+        build_site(config, tmp_path / "site")
+        context = browser.new_context()
+        try:
+            pg = context.new_page()
+            errors = []
+            pg.on("pageerror", lambda e: errors.append(str(e)))
+            pg.goto(url, wait_until="networkidle")
+            pg.evaluate("window.__noReload = true")
+            pg.locator("article a", has_text="studies").first.click()
+            pg.wait_for_url("**/evidence/studies/")
+            pg.locator(".evidence-table__filters").wait_for(state="visible", timeout=10000)
+            assert pg.evaluate("window.__noReload === true"), "the page reloaded: instant navigation did not happen"
+            sortable = sum(1 for column in hook.COLUMNS if column[2])
+            assert pg.locator("table.evidence-table__table thead button").count() == sortable
+            assert pg.locator("article").inner_text().startswith("Studies")
+            assert f"{hook.count_word(len(STUDIES))} studies" in pg.locator("article").inner_text()
+            assert errors == []
+        finally:
+            context.close()
+
+
+@pytest.mark.browser
+def test_table_complete_without_javascript(browser, base_url):
+    context = browser.new_context(java_script_enabled=False)
+    try:
+        pg = context.new_page()
+        pg.goto(base_url + "evidence/studies/")
+        rows = pg.locator("table.evidence-table__table tbody tr")
+        assert rows.count() == len(STUDIES)
+        assert all(rows.nth(i).is_visible() for i in range(len(STUDIES)))
+        assert pg.locator(".evidence-table__filters").count() == 0
+    finally:
+        context.close()
+
+
+@pytest.mark.browser
+def test_no_sideways_page_scroll_at_375px_and_sticky_study_column(browser, base_url):
+    context = browser.new_context(viewport={"width": 375, "height": 740}, device_scale_factor=2, is_mobile=True, has_touch=True)
+    try:
+        pg = context.new_page()
+        pg.goto(base_url + "evidence/studies/")
+        pg.locator(".evidence-table__filters").wait_for(state="visible")
+        assert pg.evaluate("document.documentElement.scrollWidth") <= 375, "the page scrolls sideways at 375 px"
+        wrapper = pg.locator(".evidence-table__scroll")
+        scroll = wrapper.evaluate("w => ({sw: w.scrollWidth, cw: w.clientWidth})")
+        assert scroll["sw"] > scroll["cw"], "the wide table should scroll inside its wrapper"
+        first = pg.locator("table.evidence-table__table tbody th[scope=row]").first
+        before = first.bounding_box()["x"]
+        wrapper.evaluate("w => { w.scrollLeft = 600; }")
+        pg.wait_for_function("document.querySelector('.evidence-table__scroll').scrollLeft > 0")
+        assert abs(first.bounding_box()["x"] - before) < 1, "the study column does not stay in view"
+        assert pg.evaluate("document.documentElement.scrollWidth") <= 375
+        # the scrolling region is reachable from the keyboard
+        assert wrapper.get_attribute("tabindex") == "0"
+    finally:
+        context.close()
