@@ -1,1 +1,263 @@
-"""page_meta hook: placeholder, filled in by its issue."""
+"""page_meta hook: what a reader, a search engine and a reference manager need to know about a page.
+
+For each page it puts a ``trust`` dictionary into the template context (used by
+overrides/main.html and overrides/partials/content.html):
+
+* ``head``: ``(attribute, name, content)`` triples for Open Graph, Twitter and Google Scholar
+  (``citation_*``) meta tags, including one ``citation_reference`` per work the page cites
+  (the page's reference list items have ids ``fn:<bibkey>``; the details come from references.bib);
+* ``jsonld``: a schema.org ``MedicalWebPage`` (about rheumatoid arthritis, audience, last review,
+  the works cited) as a JSON string safe to place inside ``<script>``;
+* ``reviewed`` / ``next_review`` (ISO and human-readable) for the "Last reviewed" line;
+* ``citation`` and ``bibtex``: the "Cite this page" text and BibTeX entry.
+
+It also replaces ``{{ repo_url }}`` in page text with ``repo_url`` from mkdocs.yml, so the About
+page's "report an error" link follows the repository the site is built from.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from html.parser import HTMLParser
+from pathlib import Path
+
+from mkdocs.exceptions import PluginError
+
+CONTENT_LICENSE = "https://creativecommons.org/licenses/by/4.0/"
+FOOTNOTE_ID = re.compile(r'<li id="fn:([^"]+)"')
+H1 = re.compile(r"<h1\b[^>]*>(.*?)</h1>", re.S)
+ABOUT_RA = {"@type": "MedicalCondition", "name": "Rheumatoid arthritis", "alternateName": "RA"}
+AUDIENCE = [
+    {"@type": "Patient", "audienceType": "People with rheumatoid arthritis and their families"},
+    {"@type": "MedicalAudience", "audienceType": "Clinician"},
+    {"@type": "MedicalAudience", "audienceType": "MedicalResearcher"},
+]
+
+_bib_cache: dict[tuple[str, float], dict] = {}
+
+
+class _Text(HTMLParser):
+    """Visible text of an HTML fragment, without header permalinks."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+        self._skip = 0
+
+    def handle_starttag(self, tag, attrs):
+        if tag == "a" and "headerlink" in (dict(attrs).get("class") or ""):
+            self._skip += 1
+
+    def handle_endtag(self, tag):
+        if tag == "a" and self._skip:
+            self._skip -= 1
+
+    def handle_data(self, data):
+        if not self._skip:
+            self.parts.append(data)
+
+
+def text_of(fragment: str) -> str:
+    parser = _Text()
+    parser.feed(fragment)
+    return " ".join("".join(parser.parts).split())
+
+
+def page_heading(content: str, fallback: str) -> str:
+    """The text of the page's <h1>, or ``fallback``."""
+    match = H1.search(content)
+    return text_of(match.group(1)) if match else fallback
+
+
+def cited_keys(content: str) -> list[str]:
+    """Bib keys of the page's reference list, in order (ids ``fn:<bibkey>``)."""
+    return list(dict.fromkeys(FOOTNOTE_ID.findall(content)))
+
+
+def _latex(value: str) -> str:
+    # citation_bib.latex_to_text caches one plain-text backend; pybtex's render_as("text") looks the
+    # backend up through importlib.metadata on every call, which made whole builds many times slower.
+    from citation_bib import latex_to_text
+
+    return " ".join(latex_to_text(value).split())
+
+
+def load_bib(path: Path) -> dict[str, dict]:
+    """references.bib as {key: {title, authors, journal, year, volume, pages, doi}} (cached by mtime)."""
+    from pybtex.database import parse_file
+
+    stamp = (str(path), path.stat().st_mtime)
+    if stamp not in _bib_cache:
+        entries = {}
+        for key, entry in parse_file(str(path), bib_format="bibtex").entries.items():
+            fields = {name.lower(): _latex(value) for name, value in entry.fields.items()}
+            authors = []
+            for person in entry.persons.get("author", []):
+                last = _latex(" ".join(person.prelast_names + person.last_names))
+                first = _latex(" ".join(person.first_names + person.middle_names))
+                authors.append(f"{last}, {first}".strip(", ") if first else last)
+            fields["authors"] = authors
+            entries[key] = fields
+        _bib_cache.clear()
+        _bib_cache[stamp] = entries
+    return _bib_cache[stamp]
+
+
+def scholar_reference(entry: dict) -> str:
+    """One ``citation_reference`` value (Google Scholar's Highwire-style key=value list)."""
+    parts = []
+    if entry.get("title"):
+        parts.append(("citation_title", entry["title"]))
+    parts += [("citation_author", name) for name in entry.get("authors", [])]
+    for field, name in (("journal", "citation_journal_title"), ("year", "citation_publication_date"),
+                        ("volume", "citation_volume"), ("number", "citation_issue"), ("doi", "citation_doi")):
+        if entry.get(field):
+            parts.append((name, entry[field]))
+    if entry.get("pages"):
+        first, _, last = entry["pages"].replace("–", "-").partition("-")
+        parts.append(("citation_firstpage", first.strip("-")))
+        if last.strip("-"):
+            parts.append(("citation_lastpage", last.strip("-")))
+    return "; ".join(f"{name}={value.replace(';', ',')}" for name, value in parts)
+
+
+def schema_work(entry: dict) -> dict:
+    """A cited work as schema.org CreativeWork (ScholarlyArticle when it has a journal)."""
+    work = {"@type": "ScholarlyArticle" if entry.get("journal") else "CreativeWork"}
+    if entry.get("title"):
+        work["name"] = entry["title"]
+    if entry.get("authors"):
+        work["author"] = [{"@type": "Person", "name": name} for name in entry["authors"]]
+    if entry.get("journal"):
+        work["isPartOf"] = {"@type": "Periodical", "name": entry["journal"]}
+    if entry.get("year"):
+        work["datePublished"] = entry["year"]
+    if entry.get("doi"):
+        work["identifier"] = f"doi:{entry['doi']}"
+        work["url"] = f"https://doi.org/{entry['doi']}"
+    return work
+
+
+def long_date(date) -> str:
+    return f"{date.day} {date.strftime('%B %Y')}"
+
+
+def bibtex_key(url_path: str) -> str:
+    slug = re.sub(r"[^0-9a-z]+", "", url_path.lower()) or "home"
+    return f"ucmscra_{slug}"
+
+
+def page_trust(*, title: str, description: str, url: str, url_path: str, site_name: str, author: str,
+               reviewed, next_review, works: list[dict], language: str = "en") -> dict:
+    """Everything the templates show or embed for one page (pure function; unit-tested)."""
+    has_dates = hasattr(reviewed, "isoformat") and hasattr(next_review, "isoformat")
+    head = [
+        ("property", "og:type", "article"),
+        ("property", "og:site_name", site_name),
+        ("property", "og:title", title),
+        ("property", "og:description", description),
+        ("property", "og:url", url),
+        ("property", "og:locale", "en_GB" if language == "en" else language),
+        ("name", "twitter:card", "summary"),
+        ("name", "twitter:title", title),
+        ("name", "twitter:description", description),
+        ("name", "citation_title", title),
+        ("name", "citation_author", author),
+        ("name", "citation_public_url", url),
+        ("name", "citation_language", language),
+    ]
+    if has_dates:
+        head.insert(11, ("name", "citation_publication_date", reviewed.strftime("%Y/%m/%d")))
+    head += [("name", "citation_reference", scholar_reference(w)) for w in works]
+
+    organisation = {"@type": "Organization", "name": author}
+    data = {
+        "@context": "https://schema.org",
+        "@type": "MedicalWebPage",
+        "name": title,
+        "headline": title,
+        "description": description,
+        "url": url,
+        "inLanguage": language,
+        "isPartOf": {"@type": "WebSite", "name": site_name},
+        "about": ABOUT_RA,
+        "audience": AUDIENCE,
+        "author": organisation,
+        "publisher": organisation,
+        "license": CONTENT_LICENSE,
+        "isAccessibleForFree": True,
+    }
+    if has_dates:
+        data["lastReviewed"] = reviewed.isoformat()
+        data["reviewedBy"] = organisation
+    if works:
+        data["citation"] = [schema_work(w) for w in works]
+    # "</" would end the <script> element early: JSON allows "\/" for "/".
+    jsonld = json.dumps(data, ensure_ascii=False, indent=1).replace("</", "<\\/")
+
+    year = reviewed.year if has_dates else ""
+    reviewed_text = f" Last reviewed {long_date(reviewed)}." if has_dates else ""
+    citation = f"{author}. {title}. {site_name}. {url}.{reviewed_text} Accessed [date]."
+    bibtex = "\n".join(
+        [
+            f"@misc{{{bibtex_key(url_path)},",
+            f"  author       = {{{{{author}}}}},",
+            f"  title        = {{{{{title}}}}},",
+            f"  howpublished = {{{site_name}}},",
+            f"  year         = {{{year}}},",
+            f"  url          = {{{url}}},",
+            f"  note         = {{Last reviewed {reviewed.isoformat() if has_dates else 'n.d.'}; accessed YYYY-MM-DD}}",
+            "}",
+        ]
+    )
+    return {
+        "title": title,
+        "head": head,
+        "jsonld": jsonld,
+        "reviewed": reviewed.isoformat() if has_dates else None,
+        "reviewed_text": long_date(reviewed) if has_dates else None,
+        "next_review": next_review.isoformat() if has_dates else None,
+        "next_review_text": long_date(next_review) if has_dates else None,
+        "citation": citation,
+        "bibtex": bibtex,
+    }
+
+
+REPO_URL_TOKEN = "{{ repo_url }}"
+
+
+def fill_repo_url(markdown: str, repo_url: str | None, src: str) -> str:
+    """Replace ``{{ repo_url }}`` (e.g. in the About page's "report an error" link) with config.repo_url."""
+    if REPO_URL_TOKEN not in markdown:
+        return markdown
+    if not repo_url:
+        raise PluginError(f"{src}: uses {REPO_URL_TOKEN} but mkdocs.yml has no repo_url. Set repo_url in mkdocs.yml.")
+    return markdown.replace(REPO_URL_TOKEN, repo_url.rstrip("/"))
+
+
+def on_page_markdown(markdown, page, config, files):
+    return fill_repo_url(markdown, config.repo_url, page.file.src_uri)
+
+
+def on_page_context(context, page, config, nav):
+    root = Path(config.config_file_path).parent
+    bib_file = root / (config.plugins["bibtex"].config.bib_file if "bibtex" in config.plugins else "references.bib")
+    bib = load_bib(bib_file) if bib_file.is_file() else {}
+    works = [bib[key] for key in cited_keys(page.content or "") if key in bib]
+    site_name = config.site_name
+    title = page_heading(page.content or "", page.title or site_name)
+    url = page.canonical_url or (config.site_url or "") + page.url
+    context["trust"] = page_trust(
+        title=title,
+        description=(page.meta.get("description") or config.site_description or "").strip(),
+        url=url,
+        url_path=page.url,
+        site_name=site_name,
+        author=config.site_author or site_name,
+        reviewed=page.meta.get("reviewed"),
+        next_review=page.meta.get("next_review"),
+        works=works,
+        language=config.theme.get("language") or "en",
+    )
+    return context

@@ -1,0 +1,369 @@
+"""Trust and reader aids on the built HTML: review dates, disclaimer, About, glossary, FAQ,
+"Cite this page", and the machine-readable metadata in each page's head."""
+
+from __future__ import annotations
+
+import datetime
+import json
+import re
+import sys
+from urllib.parse import urljoin, urlsplit
+
+import pytest
+from bs4 import BeautifulSoup
+
+from sitekit import ROOT, html_path, nav_pages, soup
+
+sys.path.insert(0, str(ROOT / "hooks"))
+import glossary as glossary_hook  # noqa: E402
+import page_meta  # noqa: E402
+import review_dates  # noqa: E402
+
+NAV = nav_pages()
+DATED = NAV  # every page carries review dates
+TERMS = glossary_hook.parse_glossary((ROOT / glossary_hook.SOURCE).read_text(encoding="utf-8"))
+DEFINED = {t.term for t in TERMS}
+
+# All-caps words that are not abbreviations and so need no glossary entry. Keep this short.
+ALL_CAPS = re.compile(r"\b[A-Z][A-Z0-9-]{1,}[a-z]?\b")
+NOT_ABBREVIATIONS = [
+    re.compile(r"^(?:I{1,3}|IV|V|VI)[a-d]?$"),  # trial phases in Roman numerals: "phase I/II", "IIa"
+    re.compile(r"^(?:[A-Z]+-)*[A-Z]*\d{6,}$"),  # trial registration numbers: NCT01547091, ONC-16008770
+    re.compile(r"^[A-Z]\d$"),  # a letter and a digit inside a name: prostaglandin E2
+]
+# The References page reproduces source titles and author initials, which are not our prose.
+ABBREVIATION_CHECKED = [md for md in NAV if md != "references.md"]
+# Defined terms with a space or a lower-case part ("CC BY", "CURE-iv") are removed before the scan.
+DEFINED_PHRASES = re.compile(
+    "|".join(rf"(?<!\w){re.escape(t)}(?!\w)" for t in sorted(DEFINED, key=len, reverse=True))
+)
+
+
+@pytest.fixture(scope="session")
+def cfg():
+    from mkdocs.config import load_config
+
+    return load_config(str(ROOT / "mkdocs.yml"))
+
+
+def front_matter(md: str) -> dict:
+    from mkdocs.utils.meta import get_data
+
+    return get_data((ROOT / "docs" / md).read_text(encoding="utf-8"))[1]
+
+
+def page_soup(site, md) -> BeautifulSoup:
+    path = html_path(site, md)
+    assert path.is_file(), f"{md}: not built"
+    return soup(path)
+
+
+def article(doc: BeautifulSoup):
+    node = doc.select_one("article.md-content__inner")
+    assert node is not None
+    return node
+
+
+def h1_text(doc: BeautifulSoup) -> str:
+    h1 = BeautifulSoup(str(article(doc).find("h1")), "lxml")
+    for link in h1.select("a.headerlink"):
+        link.decompose()
+    return " ".join(h1.get_text(" ").split())
+
+
+def meta(doc: BeautifulSoup, key: str, attr: str = "name") -> list[str]:
+    return [m.get("content", "") for m in doc.find_all("meta", attrs={attr: key})]
+
+
+def cited_keys(doc: BeautifulSoup) -> list[str]:
+    return [li["id"][len("fn:"):] for li in article(doc).select(".footnote li[id^='fn:']")]
+
+
+# 1. Review dates -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("md", DATED)
+def test_page_shows_its_review_dates(site, md):
+    fm = front_matter(md)
+    doc = page_soup(site, md)
+    line = doc.select_one(".trust-footer .trust-review")
+    assert line is not None, f"{md}: no 'Last reviewed … · Next review due …' line"
+    assert "Last reviewed" in line.get_text() and "Next review due" in line.get_text(), line.get_text()
+    reviewed = line.select_one("time.trust-reviewed")["datetime"]
+    due = line.select_one("time.trust-next-review")["datetime"]
+    assert reviewed == review_dates.parse_date(fm.get("reviewed")).isoformat(), f"{md}: shown date is not the front matter's"
+    assert due == review_dates.parse_date(fm.get("next_review")).isoformat(), f"{md}: shown due date is not the front matter's"
+
+
+@pytest.mark.parametrize("md", DATED)
+def test_review_is_not_overdue(site, md):
+    """Stale medical content fails the tests: re-review the page, then update both dates."""
+    due = page_soup(site, md).select_one("time.trust-next-review")
+    assert due is not None, f"{md}: no next review date shown"
+    date = datetime.date.fromisoformat(due["datetime"])
+    assert date >= datetime.date.today(), (
+        f"docs/{md}: the next review was due on {date}. Review the page, then update "
+        "'reviewed:' and 'next_review:' in its front matter."
+    )
+
+
+# 2. Disclaimer and About --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("md", NAV)
+def test_every_page_has_a_short_disclaimer_linking_to_the_full_one(site, md):
+    note = page_soup(site, md).select_one("article .trust-footer .trust-disclaimer")
+    assert note is not None, f"{md}: no disclaimer"
+    text = " ".join(note.get_text(" ").split())
+    assert "not medical advice" in text, text
+    assert len(text.split()) < 25, f"{md}: the per-page disclaimer should stay short ({len(text.split())} words)"
+    link = note.find("a")
+    target = urljoin("http://x/" + html_path(site, md).relative_to(site).as_posix(), link["href"])
+    path, fragment = urlsplit(target).path.lstrip("/"), urlsplit(target).fragment
+    about = soup(site / path / "index.html" if path.endswith("/") else site / path)
+    assert fragment and about.find(id=fragment) is not None, f"{md}: disclaimer link {link['href']} is broken"
+
+
+def test_about_page_has_policy_sections(site):
+    doc = page_soup(site, "about.md")
+    node = article(doc)
+    for ident in ("who-this-site-is-for", "editorial-policy", "sources-we-accept", "how-claims-are-checked",
+                  "corrections", "conflicts-of-interest", "licences", "report-an-error", "medical-disclaimer"):
+        assert node.find(id=ident) is not None, f"about.md: no section #{ident}"
+    text = " ".join(node.get_text(" ").split())
+    for phrase in ("CC BY 4.0", "MIT", "not medical advice", "no conflicts of interest", "no advertising"):
+        assert phrase in text, f"about.md does not say {phrase!r}"
+
+
+def test_about_report_link_goes_to_the_repository_issues(site, cfg):
+    node = article(page_soup(site, "about.md"))
+    section = node.find(id="report-an-error").find_next("p")
+    hrefs = [a["href"] for a in section.find_all("a")]
+    assert cfg.repo_url.rstrip("/") + "/issues" in hrefs, hrefs
+
+
+def test_about_links_to_no_clinic(site):
+    """Conflicts of interest: the About page links only to licences and the repository."""
+    node = BeautifulSoup(str(article(page_soup(site, "about.md"))), "lxml")
+    for refs in node.select(".footnote"):  # the sources cited for the disclaimer
+        refs.decompose()
+    hosts = {urlsplit(a["href"]).hostname for a in node.find_all("a", href=True) if a["href"].startswith("http")}
+    hosts.discard(None)
+    allowed = {"creativecommons.org", "opensource.org", "doi.org", "github.com"}
+    assert hosts <= allowed, f"unexpected external links on the About page: {hosts - allowed}"
+
+
+def test_licence_files_exist():
+    assert "MIT License" in (ROOT / "LICENSE").read_text(encoding="utf-8")
+    assert "CC BY 4.0" in (ROOT / "LICENSE-content.md").read_text(encoding="utf-8")
+
+
+# 3. Glossary --------------------------------------------------------------------------------------
+
+
+def test_glossary_page_lists_every_term_sorted_with_anchors(site):
+    node = article(page_soup(site, "glossary.md"))
+    rows = node.select("dl.glossary-list > dt[id]")
+    listed = [" ".join(dt.get_text().split()) for dt in rows]
+    expected = [t.term for t in glossary_hook.listed_terms(TERMS)]
+    assert listed == expected, "the glossary page does not match includes/abbreviations.md"
+    assert [t.casefold() for t in listed] == sorted(
+        (t.casefold() for t in listed), key=lambda s: [int(p) if p.isdigit() else p for p in re.split(r"(\d+)", s)]
+    )
+    ids = [dt["id"] for dt in rows]
+    assert len(ids) == len(set(ids)), "two glossary terms share an anchor"
+    meanings = {t.term: t.meaning for t in TERMS}
+    for dt in rows:
+        term = " ".join(dt.get_text().split())
+        assert dt.find_next_sibling("dd").get_text() == meanings[term]
+    # every term is on the page, either listed or folded into its singular ("MSCs" -> "MSC")
+    for t in TERMS:
+        assert t.term in listed or t.term[:-1] in listed, f"{t.term} is missing from the glossary page"
+
+
+@pytest.mark.parametrize("md", NAV)
+def test_abbreviations_have_titles_and_are_keyboard_focusable(site, md):
+    abbrs = article(page_soup(site, md)).find_all("abbr")
+    for abbr in abbrs:
+        assert abbr.get("title"), f"{md}: <abbr>{abbr.get_text()}</abbr> has no title"
+        if abbr.find_parent(["a", "button", "summary"]):
+            # the link or button takes the focus; a focusable element inside it is invalid HTML
+            assert abbr.get("tabindex") is None, f"{md}: focusable <abbr>{abbr.get_text()}</abbr> inside a link"
+        else:
+            assert abbr.get("tabindex") == "0", f"{md}: <abbr>{abbr.get_text()}</abbr> cannot be reached by keyboard"
+
+
+def undefined_abbreviations(node) -> set[str]:
+    """All-caps words in the visible text of ``node`` that the glossary does not define."""
+    clone = BeautifulSoup(str(node), "lxml")
+    # code, and the titles of cited works in the reference list, are not our prose
+    for tag in clone(["code", "pre", "script", "style", "abbr"]):
+        tag.decompose()
+    for tag in clone.select(".footnote"):
+        tag.decompose()
+    found = set()
+    for match in ALL_CAPS.findall(DEFINED_PHRASES.sub(" ", clone.get_text(" "))):
+        word = match.rstrip("-")
+        if len(word) < 2 or word in DEFINED or any(p.match(word) for p in NOT_ABBREVIATIONS):
+            continue
+        found.add(word)
+    return found
+
+
+@pytest.mark.parametrize("md", ABBREVIATION_CHECKED)
+def test_every_abbreviation_used_is_in_the_glossary(site, md):
+    missing = undefined_abbreviations(article(page_soup(site, md)))
+    assert not missing, (
+        f"{md}: abbreviations not defined in includes/abbreviations.md: {sorted(missing)}. "
+        "Add a line '*[ABBR]: Meaning' for each."
+    )
+
+
+def test_abbreviation_check_catches_an_undefined_term():
+    node = BeautifulSoup("<article><p>The XQZ trial, phase II, NCT01547091, and <abbr>RA</abbr>.</p></article>", "lxml")
+    assert undefined_abbreviations(node) == {"XQZ"}
+
+
+# 4. FAQ -------------------------------------------------------------------------------------------
+
+
+def faq_sections(site):
+    node = article(page_soup(site, "faq.md"))
+    sections = []
+    for h2 in node.find_all("h2"):
+        if h2.get("id") == "references":  # the page's reference list, added by the citation hooks
+            break
+        parts = []
+        for sib in h2.find_next_siblings():
+            if sib.name == "h2" or "footnote" in sib.get("class", []):
+                break
+            parts.append(sib)
+        sections.append((" ".join(h2.get_text().replace("¶", "").split()), parts))
+    return sections
+
+
+def test_faq_has_8_to_12_plain_questions(site):
+    sections = faq_sections(site)
+    assert 8 <= len(sections) <= 12, f"the FAQ has {len(sections)} questions"
+    for question, parts in sections:
+        assert question.endswith("?"), f"FAQ heading is not a question: {question}"
+        words = sum(len(p.get_text().split()) for p in parts)
+        assert words <= 150, f"FAQ answer to {question!r} is {words} words: keep it brief"
+    asked = " ".join(q.lower() for q, _ in sections)
+    for topic in ("approved", "get it", "cost", "risks", "trial", "rheumatologist"):
+        assert topic in asked, f"the FAQ does not ask about {topic!r}"
+
+
+def test_faq_answers_are_cited_and_link_to_existing_detail_pages(site):
+    faq_path = html_path(site, "faq.md")
+    for question, parts in faq_sections(site):
+        cites = [a for p in parts for a in p.select("a.footnote-ref")]
+        assert cites, f"FAQ answer to {question!r} cites no source"
+        internal = [a["href"] for p in parts for a in p.find_all("a", href=True)
+                    if not a["href"].startswith(("http", "#")) and "footnote" not in " ".join(a.get("class", []))]
+        assert internal, f"FAQ answer to {question!r} links to no detail page"
+        for href in internal:
+            target = (faq_path.parent / urlsplit(href).path).resolve()
+            if target.is_dir():
+                target = target / "index.html"
+            assert target.is_file(), f"FAQ link {href} leads nowhere"
+            fragment = urlsplit(href).fragment
+            if fragment:
+                assert soup(target).find(id=fragment) is not None, f"FAQ link {href}: no anchor #{fragment}"
+
+
+# 5. Cite this page --------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("md", NAV)
+def test_cite_this_page(site, cfg, md):
+    from pybtex.database import parse_string
+
+    doc = page_soup(site, md)
+    box = article(doc).select_one("details.trust-cite")
+    assert box is not None and "Cite this page" in box.summary.get_text(), f"{md}: no 'Cite this page'"
+    text = " ".join(box.select_one(".trust-citation").get_text().split())
+    url = doc.find("link", rel="canonical")["href"]
+    for part in (cfg.site_author, h1_text(doc), cfg.site_name, url, "Accessed"):
+        assert part in text, f"{md}: the citation lacks {part!r}: {text}"
+    if md in DATED:
+        assert "Last reviewed" in text
+    entries = parse_string(box.select_one("pre code").get_text(), "bibtex").entries
+    assert len(entries) == 1, f"{md}: the BibTeX snippet should hold one entry"
+    entry = next(iter(entries.values()))
+    assert entry.type == "misc"
+    assert entry.fields["url"] == url
+    assert entry.fields["title"].strip("{}") == h1_text(doc)
+    assert entry.persons["author"][0].last_names == [f"{{{cfg.site_author}}}"]
+
+
+# 6. Machine-readable metadata --------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("md", NAV)
+def test_head_metadata(site, cfg, md):
+    fm = front_matter(md)
+    doc = page_soup(site, md)
+    title, url = h1_text(doc), doc.find("link", rel="canonical")["href"]
+    description = " ".join(str(fm.get("description", "")).split())
+    assert description, f"{md}: front matter has no description"
+    assert meta(doc, "description") == [description]
+    assert meta(doc, "og:title", "property") == [title]
+    assert meta(doc, "og:description", "property") == [description]
+    assert meta(doc, "og:url", "property") == [url]
+    assert meta(doc, "twitter:title") == [title]
+    assert meta(doc, "twitter:description") == [description]
+    assert meta(doc, "citation_title") == [title]
+    assert meta(doc, "citation_author") == [cfg.site_author]
+    assert meta(doc, "citation_public_url") == [url]
+    if md in DATED:
+        reviewed = review_dates.parse_date(fm["reviewed"])
+        assert meta(doc, "citation_publication_date") == [reviewed.strftime("%Y/%m/%d")]
+
+
+@pytest.mark.parametrize("md", NAV)
+def test_citation_references_match_the_reference_list(site, md):
+    doc = page_soup(site, md)
+    bib = page_meta.load_bib(ROOT / "references.bib")
+    keys = [k for k in cited_keys(doc) if k in bib]
+    refs = meta(doc, "citation_reference")
+    assert len(refs) == len(keys), f"{md}: {len(refs)} citation_reference tags for {len(keys)} cited works"
+    for key, ref in zip(keys, refs):
+        if bib[key].get("title"):
+            assert f"citation_title={bib[key]['title'].replace(';', ',')}" in ref, f"{md}: {key}: {ref}"
+        if bib[key].get("doi"):
+            assert f"citation_doi={bib[key]['doi']}" in ref
+
+
+@pytest.mark.parametrize("md", NAV)
+def test_json_ld_medical_web_page(site, md):
+    fm = front_matter(md)
+    doc = page_soup(site, md)
+    scripts = doc.find_all("script", type="application/ld+json")
+    assert len(scripts) == 1, f"{md}: {len(scripts)} JSON-LD blocks"
+    data = json.loads(scripts[0].string)
+    assert data["@context"] == "https://schema.org"
+    assert data["@type"] == "MedicalWebPage"
+    assert data["name"] == h1_text(doc)
+    assert data["url"] == doc.find("link", rel="canonical")["href"]
+    assert data["about"] == {"@type": "MedicalCondition", "name": "Rheumatoid arthritis", "alternateName": "RA"}
+    types = {a["@type"] for a in data["audience"]}
+    assert {"Patient", "MedicalAudience"} <= types
+    if md in DATED:
+        assert data["lastReviewed"] == review_dates.parse_date(fm["reviewed"]).isoformat()
+        assert data["reviewedBy"]["@type"] == "Organization"
+    cited = len(doc.find_all("meta", attrs={"name": "citation_reference"}))
+    assert len(data.get("citation", [])) == cited, f"{md}: JSON-LD citations differ from the reference list"
+    for work in data.get("citation", []):
+        assert work["@type"] in ("ScholarlyArticle", "CreativeWork")
+
+
+# 7. Print --------------------------------------------------------------------------------------------
+
+
+def test_print_stylesheet_is_linked_on_every_page(site):
+    for md in NAV:
+        hrefs = [link["href"] for link in page_soup(site, md).find_all("link", rel="stylesheet")]
+        assert any(h.endswith("assets/stylesheets/print.css") for h in hrefs), f"{md}: print.css not linked"
+    css = (site / "assets/stylesheets/print.css").read_text(encoding="utf-8")
+    assert "@media print" in css

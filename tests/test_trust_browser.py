@@ -1,0 +1,138 @@
+"""Reader aids in a real browser: glossary tooltips on hover and keyboard focus, the copy button
+of "Cite this page", and the print stylesheet."""
+
+from __future__ import annotations
+
+import pytest
+
+from sitekit import html_path, nav_pages, soup
+
+pytestmark = pytest.mark.browser
+
+FAQ = "faq/"
+
+
+def _active_tooltip(page) -> str:
+    tip = page.locator(".md-tooltip2--active .md-tooltip2__inner, .md-tooltip2.md-tooltip2--active")
+    tip.first.wait_for(state="visible", timeout=5000)
+    return tip.first.inner_text()
+
+
+def _first_abbr(page):
+    abbr = page.locator("article abbr[tabindex]").first
+    abbr.wait_for(state="attached")
+    return abbr
+
+
+def test_abbreviation_tooltip_on_hover(page, base_url):
+    page.goto(base_url + FAQ)
+    abbr = _first_abbr(page)
+    title = abbr.get_attribute("title")
+    abbr.hover()
+    assert _active_tooltip(page).strip() == title
+
+
+def test_abbreviation_tooltip_on_keyboard_focus(page, base_url):
+    page.goto(base_url + FAQ)
+    abbr = _first_abbr(page)
+    title = abbr.get_attribute("title")
+    abbr.focus()
+    assert page.evaluate("document.activeElement.tagName") == "ABBR", "<abbr> cannot take keyboard focus"
+    assert _active_tooltip(page).strip() == title
+
+
+def test_tab_key_reaches_abbreviations(page, base_url):
+    """From the link just before an abbreviation, one Tab lands on the abbreviation."""
+    page.goto(base_url + FAQ)
+    found = page.evaluate(
+        """() => {
+          const all = [...document.querySelectorAll('article a[href], article abbr[tabindex]')];
+          const i = all.findIndex((el, k) => el.tagName === 'A' && all[k + 1] && all[k + 1].tagName === 'ABBR'
+                                          && !el.closest('details:not([open])'));
+          if (i < 0) return null;
+          all[i].focus();
+          return all[i + 1].textContent;
+        }"""
+    )
+    assert found, "no link followed by an abbreviation on the FAQ page"
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.tagName") == "ABBR"
+    assert page.evaluate("document.activeElement.textContent") == found
+    assert _active_tooltip(page).strip()
+
+
+def test_cite_this_page_copy_button_copies_the_bibtex(page, base_url):
+    page.context.grant_permissions(["clipboard-read", "clipboard-write"], origin=base_url.rstrip("/"))
+    page.goto(base_url + FAQ)
+    box = page.locator("details.trust-cite")
+    box.locator("summary").click()
+    expected = box.locator("pre code").inner_text()
+    button = box.locator("button.md-code__button[data-md-type='copy']")
+    button.wait_for(state="visible", timeout=5000)
+    button.click()
+    page.wait_for_function("navigator.clipboard.readText().then(t => t.length > 0)", timeout=5000)
+    copied = page.evaluate("navigator.clipboard.readText()")
+    assert copied.strip() == expected.strip()
+    assert copied.startswith("@misc{")
+
+
+def _page_with(site, selector: str) -> str:
+    for md in nav_pages():
+        if soup(html_path(site, md)).select_one(f"article {selector}"):
+            return html_path(site, md).parent.relative_to(site).as_posix().strip(".") + "/"
+    pytest.fail(f"no page has {selector!r}")
+
+
+def test_print_drops_navigation_and_shows_reference_urls(page, base_url, site):
+    path = _page_with(site, ".footnote a[href^='http']")
+    page.goto(base_url + path.lstrip("/"))
+    page.emulate_media(media="print")
+    for selector in (".md-header", ".md-sidebar--primary", ".md-footer", ".md-sidebar--secondary"):
+        display = page.evaluate(f"getComputedStyle(document.querySelector('{selector}')).display")
+        assert display == "none", f"{selector} is printed (display: {display})"
+    after = page.evaluate(
+        "getComputedStyle(document.querySelector(\"article .footnote a[href^='http']\"), '::after').content"
+    )
+    href = page.evaluate("document.querySelector(\"article .footnote a[href^='http']\").href")
+    assert href in after, f"the printed reference does not show its address: {after}"
+    internal = page.evaluate(
+        """() => {
+          const a = [...document.querySelectorAll('article a[href]')].find(a =>
+            !a.closest('.footnote, .site-references') && !a.matches('.footnote-ref, .headerlink'));
+          return getComputedStyle(a, '::after').content;
+        }"""
+    )
+    assert "http" not in internal, f"an internal link prints its address: {internal}"
+    page.emulate_media(media="screen")
+    after_screen = page.evaluate(
+        "getComputedStyle(document.querySelector(\"article .footnote a[href^='http']\"), '::after').content"
+    )
+    assert href not in after_screen, "link addresses should only be added in print"
+
+
+def test_print_keeps_tables_whole_and_readable(page, base_url, site):
+    pages = [html_path(site, md).parent.relative_to(site).as_posix().strip(".") + "/"
+             for md in nav_pages() if soup(html_path(site, md)).select_one("article table")]
+    assert pages, "no page has a table"
+    for path in pages:
+        page.goto(base_url + path.lstrip("/"))
+        page.emulate_media(media="print")
+        tables = page.evaluate(
+            """() => {
+              const box = document.querySelector('article').getBoundingClientRect();
+              return [...document.querySelectorAll('article table')].map(t => {
+                const wrap = t.parentElement;
+                const r = t.getBoundingClientRect();
+                return {display: getComputedStyle(t).display,
+                        overflow: getComputedStyle(wrap).overflowX,
+                        head: t.tHead ? getComputedStyle(t.tHead).display : 'table-header-group',
+                        fits: r.left >= box.left - 1 && r.right <= box.right + 1};
+              });
+            }"""
+        )
+        for info in tables:
+            assert info["display"] == "table", (path, info)
+            assert info["overflow"] == "visible", (path, info)
+            assert info["head"] == "table-header-group", (path, info)
+            assert info["fits"], f"/{path}: a table is wider than the printed page: {info}"
+        page.emulate_media(media="screen")

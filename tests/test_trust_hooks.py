@@ -1,0 +1,201 @@
+"""Unit tests of hooks/review_dates.py, hooks/glossary.py and hooks/page_meta.py, and two small
+fixture builds showing that an editor's mistake fails the build with a clear message."""
+
+from __future__ import annotations
+
+import datetime
+import json
+import sys
+import textwrap
+
+import pytest
+
+from sitekit import ROOT, BuildFailed, build_site
+
+sys.path.insert(0, str(ROOT / "hooks"))
+import glossary  # noqa: E402
+import page_meta  # noqa: E402
+import review_dates  # noqa: E402
+
+D = datetime.date
+
+
+# review_dates ------------------------------------------------------------------------------------
+
+
+def test_valid_dates_pass():
+    assert review_dates.review_problems({"reviewed": D(2026, 11, 25), "next_review": "2027-05-25"}, "a.md") == []
+
+
+def test_missing_dates_name_the_file_and_the_fix():
+    problems = review_dates.review_problems({"description": "x"}, "ra/disease.md")
+    assert len(problems) == 2
+    assert all(p.startswith("ra/disease.md: ") for p in problems)
+    assert "'reviewed:'" in problems[0] and "'next_review:'" in problems[1]
+    assert "next_review: 2027-05-25" in problems[0]  # shows what to write
+
+
+def test_bad_and_out_of_order_dates():
+    assert "is not a date" in review_dates.review_problems({"reviewed": "25/11/2026", "next_review": D(2027, 1, 1)}, "a.md")[0]
+    problems = review_dates.review_problems({"reviewed": D(2027, 1, 1), "next_review": D(2026, 1, 1)}, "a.md")
+    assert problems and "must come after" in problems[0]
+
+
+def test_overdue():
+    assert review_dates.overdue({"next_review": D(2026, 1, 1)}, today=D(2026, 1, 2))
+    assert not review_dates.overdue({"next_review": D(2026, 1, 2)}, today=D(2026, 1, 2))
+
+
+# glossary -----------------------------------------------------------------------------------------
+
+
+def test_parse_glossary():
+    terms = glossary.parse_glossary("*[RA]: Rheumatoid arthritis\n\n*[IL-6]: Interleukin 6\n")
+    assert [(t.term, t.meaning, t.line) for t in terms] == [("RA", "Rheumatoid arthritis", 1), ("IL-6", "Interleukin 6", 3)]
+
+
+def test_duplicate_definition_is_an_error_with_file_and_line():
+    with pytest.raises(glossary.GlossaryError) as err:
+        glossary.parse_glossary("*[RA]: Rheumatoid arthritis\n*[TNF]: Tumour necrosis factor\n*[RA]: Again\n")
+    message = str(err.value)
+    assert message.startswith("includes/abbreviations.md:3:")
+    assert "'RA' is defined twice (first on line 1)" in message
+
+
+def test_stray_line_is_an_error_with_line():
+    with pytest.raises(glossary.GlossaryError, match=r"abbreviations\.md:2: .*not a glossary definition"):
+        glossary.parse_glossary("*[RA]: Rheumatoid arthritis\nRA means rheumatoid arthritis\n")
+
+
+def test_listed_terms_sort_naturally_and_fold_plurals():
+    terms = glossary.parse_glossary("*[IL-17]: a\n*[MSCs]: b\n*[IL-6]: c\n*[MSC]: d\n*[acr]: e\n")
+    assert [t.term for t in glossary.listed_terms(terms)] == ["acr", "IL-6", "IL-17", "MSC"]
+
+
+def test_glossary_html_has_anchors_and_escapes():
+    out = glossary.glossary_html(glossary.parse_glossary("*[Wharton's jelly]: Cord <tissue>\n"))
+    assert '<dt id="term-wharton-s-jelly"><dfn>Wharton&#x27;s jelly</dfn></dt>' in out
+    assert "<dd>Cord &lt;tissue&gt;</dd>" in out
+
+
+def test_add_tabindex_once():
+    html = '<p><abbr title="Rheumatoid arthritis">RA</abbr> <abbr tabindex="0" title="x">X</abbr> <abbreviation></p>'
+    out = glossary.add_tabindex(html)
+    assert out.count('tabindex="0"') == 2
+    assert "<abbreviation>" in out
+    assert glossary.add_tabindex(out) == out
+
+
+def test_no_tabindex_inside_links_buttons_or_summaries():
+    html = ('<a href="x">No <abbr title="a">MSC</abbr></a> <abbr title="b">RA</abbr>'
+            '<summary><abbr title="c">FAQ</abbr></summary><button><abbr title="d">X</abbr></button>'
+            '<p><abbr title="e">IL-6</abbr></p>')
+    out = glossary.add_tabindex(html)
+    assert '<a href="x">No <abbr title="a">MSC</abbr></a>' in out
+    assert '<abbr tabindex="0" title="b">RA</abbr>' in out
+    assert '<summary><abbr title="c">FAQ</abbr></summary>' in out
+    assert '<button><abbr title="d">X</abbr></button>' in out
+    assert '<abbr tabindex="0" title="e">IL-6</abbr>' in out
+
+
+# page_meta ----------------------------------------------------------------------------------------
+
+WORK = {"title": "A; B", "authors": ["Doe, Jane"], "journal": "J", "year": "2020", "pages": "10--20", "doi": "10.1/x"}
+
+
+def test_scholar_reference():
+    assert page_meta.scholar_reference(WORK) == (
+        "citation_title=A, B; citation_author=Doe, Jane; citation_journal_title=J; "
+        "citation_publication_date=2020; citation_doi=10.1/x; citation_firstpage=10; citation_lastpage=20"
+    )
+
+
+def _trust(**kw):
+    args = dict(title="T</script>", description="D", url="https://e.org/p/", url_path="p/", site_name="S",
+                author="Team", reviewed=D(2026, 11, 25), next_review=D(2027, 5, 25), works=[WORK])
+    args.update(kw)
+    return page_meta.page_trust(**args)
+
+
+def test_json_ld_is_valid_and_cannot_close_the_script_element():
+    trust = _trust()
+    assert "</script" not in trust["jsonld"]
+    data = json.loads(trust["jsonld"])
+    assert data["name"] == "T</script>"
+    assert data["@type"] == "MedicalWebPage" and data["lastReviewed"] == "2026-11-25"
+    assert data["citation"][0]["url"] == "https://doi.org/10.1/x"
+
+
+def test_citation_text_and_bibtex():
+    trust = _trust(title="Safety")
+    assert trust["citation"] == "Team. Safety. S. https://e.org/p/. Last reviewed 25 November 2026. Accessed [date]."
+    assert trust["bibtex"].startswith("@misc{ucmscra_p,")
+    assert ("name", "citation_publication_date", "2026/11/25") in trust["head"]
+
+
+def test_page_without_dates_gets_no_review_metadata():
+    trust = _trust(reviewed=None, next_review=None)
+    assert trust["reviewed"] is None and "lastReviewed" not in json.loads(trust["jsonld"])
+    assert not any(name == "citation_publication_date" for _, name, _ in trust["head"])
+
+
+def test_page_heading_and_cited_keys():
+    content = '<h1 id="x">Safety and <abbr title="r">RA</abbr><a class="headerlink" href="#x">¶</a></h1><li id="fn:a2020b"><li id="fn:c2021d">'
+    assert page_meta.page_heading(content, "fallback") == "Safety and RA"
+    assert page_meta.cited_keys(content) == ["a2020b", "c2021d"]
+
+
+def test_repo_url_token():
+    assert page_meta.fill_repo_url("[x]({{ repo_url }}/issues)", "https://g/o/r/", "about.md") == "[x](https://g/o/r/issues)"
+    with pytest.raises(Exception, match="about.md: uses"):
+        page_meta.fill_repo_url("{{ repo_url }}", None, "about.md")
+
+
+# fixture builds: the real hooks in a tiny site ---------------------------------------------------
+
+
+def _fixture(tmp_path, abbreviations: str, page: str):
+    (tmp_path / "docs").mkdir()
+    (tmp_path / "includes").mkdir()
+    (tmp_path / "includes" / "abbreviations.md").write_text(abbreviations, encoding="utf-8")
+    (tmp_path / "docs" / "index.md").write_text(page, encoding="utf-8")
+    hooks = [str(ROOT / "hooks" / name) for name in ("review_dates.py", "glossary.py")]
+    config = textwrap.dedent(
+        f"""
+        site_name: Fixture
+        strict: true
+        hooks: {json.dumps(hooks)}
+        markdown_extensions:
+          - abbr
+          - pymdownx.snippets:
+              base_path: [includes]
+              auto_append: [abbreviations.md]
+              check_paths: true
+        """
+    )
+    (tmp_path / "mkdocs.yml").write_text(config, encoding="utf-8")
+    return tmp_path / "mkdocs.yml"
+
+
+GOOD_PAGE = "---\nreviewed: 2026-11-25\nnext_review: 2027-05-25\n---\n\n# Page\n\nRA is common.\n"
+
+
+def test_fixture_site_builds_with_focusable_abbreviations(tmp_path):
+    config = _fixture(tmp_path, "*[RA]: Rheumatoid arthritis\n", GOOD_PAGE)
+    build_site(config, tmp_path / "site")
+    html = (tmp_path / "site" / "index.html").read_text(encoding="utf-8")
+    assert '<abbr tabindex="0" title="Rheumatoid arthritis">RA</abbr>' in html
+
+
+def test_duplicate_abbreviation_fails_the_build(tmp_path):
+    config = _fixture(tmp_path, "*[RA]: Rheumatoid arthritis\n*[RA]: Again\n", GOOD_PAGE)
+    with pytest.raises(BuildFailed) as err:
+        build_site(config, tmp_path / "site")
+    assert "includes/abbreviations.md:2: 'RA' is defined twice (first on line 1)" in str(err.value)
+
+
+def test_missing_review_date_fails_the_build(tmp_path):
+    config = _fixture(tmp_path, "*[RA]: Rheumatoid arthritis\n", "---\nreviewed: 2026-11-25\n---\n\n# Page\n")
+    with pytest.raises(BuildFailed) as err:
+        build_site(config, tmp_path / "site")
+    assert "index.md: front matter has no 'next_review:' date" in str(err.value)
