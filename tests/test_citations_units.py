@@ -160,6 +160,30 @@ def test_more_than_six_authors_become_three_et_al():
     assert bib.author_list(text.data.entries["a2000b"]) == "A A, B B, C C, et al"
 
 
+def test_and_others_becomes_et_al():
+    text = bib.parse_bibliography(
+        "@article{a2000b, author={A, A and B, B and others}, title={t}, journal={j}, year={2000}, doi={1}}",
+        "x.bib",
+    )
+    assert bib.author_list(text.data.entries["a2000b"]) == "A A, B B, et al"
+
+
+def test_declared_missing_author_is_accepted_and_reference_starts_with_title():
+    parsed = bib.parse_bibliography(
+        "@article{anon2012case, missing={author}, title={A case series}, journal={J Test}, "
+        "year={2012}, doi={10.1/x}, note={authors not shown on any stored copy}}",
+        "x.bib",
+    )
+    entry = parsed.data.entries["anon2012case"]
+    assert bib.missing_fields(entry) == []
+    assert bib.format_reference_html(entry).startswith("A case series. <i>J Test</i>. 2012.")
+    # only the author may be declared missing
+    other = bib.parse_bibliography(
+        "@article{anon2012case, missing={author, title}, journal={J Test}, year={2012}, doi={10.1/x}}", "x.bib"
+    )
+    assert bib.missing_fields(other.data.entries["anon2012case"]) == ["title"]
+
+
 def test_sort_key_orders_by_first_author_then_year(parsed):
     entries = parsed.data.entries
     order = sorted(entries, key=lambda k: bib.sort_key(k, entries[k]))
