@@ -78,6 +78,13 @@ def cited_keys(content: str) -> list[str]:
 def _latex(value: str) -> str:
     # citation_bib.latex_to_text caches one plain-text backend; pybtex's render_as("text") looks the
     # backend up through importlib.metadata on every call, which made whole builds many times slower.
+    import sys
+
+    # hooks/ is on sys.path only once MkDocs has loaded hooks/citations.py; a build without the
+    # citation hooks (tools/citation_timing.py) still needs this module's sibling.
+    here = str(Path(__file__).resolve().parent)
+    if here not in sys.path:
+        sys.path.append(here)
     from citation_bib import latex_to_text
 
     return " ".join(latex_to_text(value).split())
