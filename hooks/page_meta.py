@@ -201,7 +201,7 @@ def page_trust(*, title: str, description: str, url: str, url_path: str, site_na
     if works:
         data["citation"] = [schema_work(w) for w in works]
     # "</" would end the <script> element early: JSON allows "\/" for "/".
-    jsonld = json.dumps(data, ensure_ascii=False, indent=1).replace("</", "<\\/")
+    jsonld = json.dumps(data, ensure_ascii=False, separators=(",", ":")).replace("</", "<\\/")
 
     year = reviewed.year if has_dates else ""
     reviewed_text = f" Last reviewed {long_date(reviewed)}." if has_dates else ""
