@@ -25,7 +25,7 @@ import pytest
 from sitekit import ROOT, nav_pages
 
 sys.path.insert(0, str(ROOT / "tools"))
-from serve_gzip import serving  # noqa: E402
+from serve_gzip import serving, site_pages  # noqa: E402
 
 pytestmark = pytest.mark.browser
 
@@ -34,15 +34,6 @@ AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practi
 SCHEMES = {"light": "default", "dark": "slate"}
 DESKTOP = {"width": 1280, "height": 900}
 PHONE = {"width": 375, "height": 740}
-
-
-def built_pages(site: Path) -> list[str]:
-    """Every page of the built site, as a URL path relative to the site root."""
-    pages = []
-    for html in sorted(site.rglob("index.html")):
-        rel = html.parent.relative_to(site).as_posix()
-        pages.append("" if rel == "." else rel + "/")
-    return pages
 
 
 @pytest.fixture(scope="module")
@@ -138,7 +129,7 @@ PAGES = sorted({url_path(md) for md in nav_pages()})
 
 
 def test_every_built_page_is_gated(site):
-    built = set(built_pages(site))
+    built = set(site_pages(site))
     assert built <= set(PAGES), f"built pages the browser gates do not visit (add them to the nav): {sorted(built - set(PAGES))}"
 
 

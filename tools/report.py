@@ -31,7 +31,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tools"))
-from serve_gzip import serving  # noqa: E402
+from serve_gzip import serving, site_pages  # noqa: E402
 
 BUDGET_FILE = ROOT / "lighthouse-budget.json"
 LIGHTHOUSE = ROOT / "node_modules" / "lighthouse" / "cli" / "index.js"
@@ -99,14 +99,6 @@ def build(site_dir: Path, strict: bool = True) -> float:
     if done.returncode != 0:
         raise SystemExit("The strict build failed, so there is nothing to measure:\n" + done.stderr[-4000:])
     return time.perf_counter() - start
-
-
-def page_paths(site: Path) -> list[str]:
-    paths = []
-    for html in sorted(site.rglob("index.html")):
-        rel = html.parent.relative_to(site).as_posix()
-        paths.append("" if rel == "." else rel + "/")
-    return paths
 
 
 def lighthouse(url: str, chrome: str, scheme: str, out_dir: Path) -> dict:
@@ -201,7 +193,7 @@ def main(argv=None) -> int:
         site = tmp / "site"
         seconds = build(site, strict=not args.no_strict)
         print(f"Built the site in {seconds:.1f} s ({'NOT strict: diagnosis only' if args.no_strict else 'strict'}).", flush=True)
-        paths = args.pages if args.pages else page_paths(site)
+        paths = args.pages if args.pages else site_pages(site)
         from playwright.sync_api import sync_playwright
 
         with serving(site) as url, sync_playwright() as p:

@@ -68,6 +68,15 @@ def _gzipped(path: str, mtime_ns: int, size: int) -> bytes:
     return gzip.compress(Path(path).read_bytes(), compresslevel=GZIP_LEVEL, mtime=0)
 
 
+def site_pages(site: Path) -> list[str]:
+    """Every page of a built site, as a URL path relative to the site root ("" for the home page)."""
+    pages = []
+    for html in sorted(site.rglob("index.html")):
+        rel = html.parent.relative_to(site).as_posix()
+        pages.append("" if rel == "." else rel + "/")
+    return pages
+
+
 def site_prefix(directory: Path) -> str:
     """The URL path the site is published under ("/" or "/name/"), from its canonical link."""
     import re
