@@ -1,7 +1,7 @@
 """The citation fixture site (tests/fixtures/citations_site), copied to a temp dir to build.
 
 The copy points its hook at this repository's hooks/citations.py and uses the real
-docs/assets/stylesheets/citations.css, so the fixture tests exactly the code that ships.
+docs/assets/stylesheets/site.css, so the fixture tests exactly the code that ships.
 """
 
 from __future__ import annotations
@@ -25,10 +25,10 @@ def copy_fixture(dest: Path, edits: dict[str, tuple[str, str] | str] | None = No
     text = config.read_text(encoding="utf-8")
     assert HOOK_IN_FIXTURE in text
     text = text.replace(HOOK_IN_FIXTURE, (ROOT / "hooks" / "citations.py").as_posix())
-    text = text.replace("\ntheme:", "\nextra_css:\n  - assets/citations.css\ntheme:", 1)
+    text = text.replace("\ntheme:", "\nextra_css:\n  - assets/site.css\ntheme:", 1)
     config.write_text(text, encoding="utf-8")
     (dest / "docs" / "assets").mkdir()
-    shutil.copy(ROOT / "docs" / "assets" / "stylesheets" / "citations.css", dest / "docs" / "assets" / "citations.css")
+    shutil.copy(ROOT / "docs" / "assets" / "stylesheets" / "site.css", dest / "docs" / "assets" / "site.css")
     for name, change in (edits or {}).items():
         path = dest / name
         if isinstance(change, str):

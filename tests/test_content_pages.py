@@ -122,7 +122,7 @@ def test_diagrams_are_accessible_images(site, md):
         # the HTML parser lower-cases attribute names: viewBox arrives as "viewbox"
         assert svg.get("viewBox") or svg.get("viewbox"), f"{md}: a diagram <svg> has no viewBox, so it cannot scale"
         assert not svg.find(attrs={"style": True}) and not svg.find(attrs={"fill": True}), (
-            f"{md}: a diagram sets colours inline; use the classes in diagrams.css"
+            f"{md}: a diagram sets colours inline; use the classes in site.css (section 4, Diagrams)"
         )
         figure = svg.find_parent("figure")
         alternative = figure.find_next_sibling(True)

@@ -295,7 +295,7 @@ def _fixture_site(tmp, site_url: str, data_text: str) -> Path:
     (tmp / "data").mkdir(parents=True, exist_ok=True)
     (tmp / "data" / "studies.yaml").write_text(data_text, encoding="utf-8")
     docs = tmp / "docs"
-    for rel in ("assets/javascripts/evidence-table.js", "assets/stylesheets/evidence.css"):
+    for rel in ("assets/javascripts/evidence-table.js", "assets/stylesheets/site.css"):
         (docs / rel).parent.mkdir(parents=True, exist_ok=True)
         shutil.copy(ROOT / "docs" / rel, docs / rel)
     (docs / "evidence").mkdir(exist_ok=True)
@@ -313,7 +313,7 @@ def _fixture_site(tmp, site_url: str, data_text: str) -> Path:
         "theme": {"name": "material", "font": False, "features": ["navigation.instant"]},
         "hooks": [str(ROOT / "hooks" / "evidence_table.py")],
         "extra_javascript": ["assets/javascripts/evidence-table.js"],
-        "extra_css": ["assets/stylesheets/evidence.css"],
+        "extra_css": ["assets/stylesheets/site.css"],
         "markdown_extensions": ["md_in_html", "attr_list", "toc"],
         "nav": ["index.md", "evidence/studies.md", "evidence/reading.md"],
     }

@@ -361,9 +361,9 @@ def test_json_ld_medical_web_page(site, md):
 # 7. Print --------------------------------------------------------------------------------------------
 
 
-def test_print_stylesheet_is_linked_on_every_page(site):
+def test_print_styles_are_linked_on_every_page(site):
     for md in NAV:
         hrefs = [link["href"] for link in page_soup(site, md).find_all("link", rel="stylesheet")]
-        assert any(h.endswith("assets/stylesheets/print.css") for h in hrefs), f"{md}: print.css not linked"
-    css = (site / "assets/stylesheets/print.css").read_text(encoding="utf-8")
+        assert any(h.endswith("assets/stylesheets/site.css") for h in hrefs), f"{md}: site.css not linked"
+    css = (site / "assets/stylesheets/site.css").read_text(encoding="utf-8")
     assert "@media print" in css
