@@ -8,6 +8,9 @@ runs (so the ``[@key]`` citations in the table become footnotes like any other):
 ``<!-- studies:count -->``, ``<!-- studies:count umbilical -->``, ``<!-- studies:count other -->``
     inline: the number of studies (all, or one ``group``) as a word ("nine").
 
+The table's sorting and filtering script (``docs/assets/javascripts/evidence-table.js``) is
+linked right after the table, so no other page downloads it.
+
 Errors in the data stop the build with a message naming the file, the line and the study.
 """
 
@@ -28,6 +31,7 @@ log = logging.getLogger("mkdocs.hooks.evidence_table")
 DATA_FILE = "data/studies.yaml"
 READING_PAGE = "evidence/reading.md"  # defines the evidence-strength labels
 TABLE_MARKER = "<!-- evidence-table -->"
+SCRIPT = "assets/javascripts/evidence-table.js"  # in docs/, linked from the page with the table only
 TABLE_ID = "study-table"  # not "evidence-table": that is the id of the page's "Evidence table" heading
 TABLE_NAME = "Clinical studies of MSCs in rheumatoid arthritis"
 COUNT_MARKER = re.compile(r"<!--\s*studies:count(?:\s+(?P<group>[\w-]+))?\s*-->")
@@ -205,12 +209,20 @@ def count_word(n: int) -> str:
     return NUMBER_WORDS[n] if 0 <= n < len(NUMBER_WORDS) else str(n)
 
 
-def replace_markers(markdown: str, data: dict, reading_link: str = "reading.md", where: str = "page") -> str:
-    """Replace the table and count markers in one page's Markdown."""
+def replace_markers(
+    markdown: str, data: dict, reading_link: str = "reading.md", where: str = "page", script_src: str | None = None
+) -> str:
+    """Replace the table and count markers in one page's Markdown.
+
+    ``script_src``: the table's sorting and filtering script, linked after the table, so that only
+    the page with the table downloads it. Material's instant navigation runs scripts found in the
+    new page's content, so it also works when the reader arrives by an in-site link.
+    """
+    script = f'\n<script defer src="{html.escape(script_src)}"></script>\n' if script_src else ""
     lines = markdown.split("\n")
     for i, line in enumerate(lines):
         if line.strip() == TABLE_MARKER:
-            lines[i] = "\n" + render_table(data, reading_link) + "\n"
+            lines[i] = "\n" + render_table(data, reading_link) + "\n" + script
         elif TABLE_MARKER in line:
             raise PluginError(f"{where}:{i + 1}: put {TABLE_MARKER} on a line of its own.")
     markdown = "\n".join(lines)
@@ -240,4 +252,7 @@ def on_page_markdown(markdown, page, config, files):
     data = load_studies(root / DATA_FILE)
     src = page.file.src_uri
     reading_link = posixpath.relpath(READING_PAGE, posixpath.dirname(src) or ".")
-    return replace_markers(markdown, data, reading_link, where=f"docs/{src}")
+    # The built page's folder: "evidence/studies/" with directory URLs, "evidence/studies.html" without.
+    page_dir = page.url.rstrip("/") if page.url.endswith("/") or not page.url else posixpath.dirname(page.url)
+    script_src = posixpath.relpath(SCRIPT, page_dir or ".")
+    return replace_markers(markdown, data, reading_link, where=f"docs/{src}", script_src=script_src)

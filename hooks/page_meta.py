@@ -130,18 +130,19 @@ def scholar_reference(entry: dict) -> str:
 
 
 def schema_work(entry: dict) -> dict:
-    """A cited work as schema.org CreativeWork (ScholarlyArticle when it has a journal)."""
+    """A cited work as schema.org CreativeWork (ScholarlyArticle when it has a journal).
+
+    Kept short on purpose: title, year and DOI link identify the work, and the authors and
+    journal are already in the page's ``citation_reference`` tags and its visible reference list.
+    Every byte of the head is downloaded with every page (on long pages the author lists here
+    cost about 0.9 KB gzip).
+    """
     work = {"@type": "ScholarlyArticle" if entry.get("journal") else "CreativeWork"}
     if entry.get("title"):
         work["name"] = entry["title"]
-    if entry.get("authors"):
-        work["author"] = [{"@type": "Person", "name": name} for name in entry["authors"]]
-    if entry.get("journal"):
-        work["isPartOf"] = {"@type": "Periodical", "name": entry["journal"]}
     if entry.get("year"):
         work["datePublished"] = entry["year"]
     if entry.get("doi"):
-        work["identifier"] = f"doi:{entry['doi']}"
         work["url"] = f"https://doi.org/{entry['doi']}"
     return work
 

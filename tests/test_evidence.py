@@ -197,6 +197,28 @@ def test_replace_markers_fills_table_and_counts():
     assert 'class="evidence-table__table"' in out and "<!--" not in out
 
 
+def test_table_script_is_linked_after_the_table_only_when_asked():
+    data = hook.validate(_minimal_data())
+    page = "<!-- evidence-table -->\n"
+    out = hook.replace_markers(page, data, "reading.md", script_src="../../assets/javascripts/evidence-table.js")
+    assert out.count("<script") == 1
+    assert out.index("</table>") < out.index('<script defer src="../../assets/javascripts/evidence-table.js"></script>')
+    assert "<script" not in hook.replace_markers(page, data, "reading.md")
+
+
+def test_only_the_studies_page_downloads_the_table_script(site):
+    """The script is linked from the page with the table, not from every page (first-load weight)."""
+    linking = sorted(
+        str(path.relative_to(site))
+        for path in site.rglob("*.html")
+        if "evidence-table.js" in path.read_text(encoding="utf-8")
+    )
+    assert linking == ["evidence/studies/index.html"]
+    script = soup(site / "evidence/studies/index.html").find("script", src=re.compile(r"evidence-table\.js$"))
+    assert script.has_attr("defer")
+    assert (site / "evidence/studies" / script["src"]).resolve() == (site / hook.SCRIPT).resolve()
+
+
 @pytest.mark.parametrize(
     "page, message",
     [
@@ -312,7 +334,6 @@ def _fixture_site(tmp, site_url: str, data_text: str) -> Path:
         "site_url": site_url,
         "theme": {"name": "material", "font": False, "features": ["navigation.instant"]},
         "hooks": [str(ROOT / "hooks" / "evidence_table.py")],
-        "extra_javascript": ["assets/javascripts/evidence-table.js"],
         "extra_css": ["assets/stylesheets/site.css"],
         "markdown_extensions": ["md_in_html", "attr_list", "toc"],
         "nav": ["index.md", "evidence/studies.md", "evidence/reading.md"],

@@ -190,3 +190,41 @@ def test_link_checker_passes_a_clean_site(tmp_path):
     _page(tmp_path / "index.html", '<a href="a/#x">A</a>')
     _page(tmp_path / "a" / "index.html", '<p id="x">x</p>')
     assert broken_links(tmp_path) == []
+
+
+# Render-blocking resources --------------------------------------------------------------------
+# "Nothing render-blocking that the page does not need" (issue #7): every script file is
+# deferred (overrides/main.html, hooks/evidence_table.py), and the only style sheets are
+# Material's two and the site's one. make report measures what this buys.
+
+
+def render_blocking(page: Path) -> list[str]:
+    """The script files without defer/async, and the style sheets, of one built page."""
+    doc = BeautifulSoup(page.read_text(encoding="utf-8"), "lxml")
+    scripts = [s["src"] for s in doc.find_all("script", src=True) if not (s.has_attr("defer") or s.has_attr("async"))]
+    sheets = [link["href"] for link in doc.find_all("link", rel="stylesheet") if link.get("media", "all") != "print"]
+    return [f"script without defer: {src}" for src in scripts] + [f"style sheet: {href}" for href in sheets]
+
+
+def test_no_script_blocks_the_first_paint_and_three_style_sheets_at_most(site):
+    for page in sorted(site.rglob("*.html")):
+        found = render_blocking(page)
+        scripts = [f for f in found if f.startswith("script")]
+        sheets = [PurePosixPath(urlsplit(f.split(": ", 1)[1]).path).name for f in found if f.startswith("style")]
+        rel = page.relative_to(site).as_posix()
+        assert not scripts, f"{rel}: {scripts}: add defer (see overrides/main.html)"
+        assert len(sheets) <= 3 and all(re.fullmatch(r"(main|palette)\.[0-9a-f]+\.min\.css|site\.min\.css", s) for s in sheets), (
+            f"{rel}: style sheets {sheets}; each one in <head> delays the first paint: add rules to "
+            "docs/assets/stylesheets/site.css instead"
+        )
+
+
+def test_render_blocking_finder_sees_plain_scripts_and_sheets(tmp_path):
+    page = tmp_path / "index.html"
+    page.write_text(
+        '<html><head><link rel="stylesheet" href="a.css"><link rel="stylesheet" href="p.css" media="print">'
+        '<script src="late.js" defer></script><script>inline()</script></head>'
+        '<body><script src="blocking.js"></script><script async src="a.js"></script></body></html>',
+        encoding="utf-8",
+    )
+    assert render_blocking(page) == ["script without defer: blocking.js", "style sheet: a.css"]

@@ -172,6 +172,8 @@ def search_for(page, words: str) -> None:
         fetched = [u for u in page.requested if "search" in u]
         pytest.fail(f"no search results for {words!r}: the dialog says {meta!r}; search files fetched: {fetched}; "
                     f"browser errors: {page.problems}", pytrace=False)
+    # The dialog fades in (CSS transition on opacity): axe would measure colours half-way.
+    page.wait_for_function("document.getAnimations().every(a => a.playState !== 'running')", timeout=5000)
 
 
 @pytest.mark.parametrize("scheme", SCHEMES)

@@ -364,6 +364,7 @@ def test_json_ld_medical_web_page(site, md):
 def test_print_styles_are_linked_on_every_page(site):
     for md in NAV:
         hrefs = [link["href"] for link in page_soup(site, md).find_all("link", rel="stylesheet")]
-        assert any(h.endswith("assets/stylesheets/site.css") for h in hrefs), f"{md}: site.css not linked"
-    css = (site / "assets/stylesheets/site.css").read_text(encoding="utf-8")
+        assert any(h.endswith("assets/stylesheets/site.min.css") for h in hrefs), f"{md}: site.min.css not linked"
+    # docs/assets/stylesheets/site.css, minified by the minify plugin (mkdocs.yml)
+    css = (site / "assets/stylesheets/site.min.css").read_text(encoding="utf-8")
     assert "@media print" in css

@@ -4,8 +4,8 @@
  * hooks/evidence_table.py) is complete and readable. With it, sortable column headers
  * (th[data-sort]) get buttons and aria-sort, and filters by cell source, route and
  * evidence-strength label appear above the table. No third-party code.
- * Material's instant navigation replaces the page without reloading scripts, so the
- * set-up runs on every page load through Material's document$ observable.
+ * Material's instant navigation replaces the page without a reload, so the set-up runs on
+ * every page view through Material's document$ observable (see the end of this file).
  */
 (function () {
   "use strict";
@@ -131,11 +131,23 @@
     });
   }
 
-  if (typeof window.document$ !== "undefined" && window.document$.subscribe) {
-    window.document$.subscribe(function () { enhance(document); });
-  } else if (document.readyState === "loading") {
-    document.addEventListener("DOMContentLoaded", function () { enhance(document); });
-  } else {
-    enhance(document);
+  // Linked from the page with the table only (hooks/evidence_table.py), with "defer". It runs
+  //  - on a full page load: before Material's bundle, which comes later in the page; both have run
+  //    by DOMContentLoaded, so set-up waits for that event;
+  //  - after an instant navigation: Material re-inserts the page's scripts, and document$ exists.
+  // Once set up, Material's document$ observable calls enhance() after every instant navigation,
+  // so a second run of this file (arriving at the page again) does nothing.
+  if (window.__evidenceTableReady) return;
+  window.__evidenceTableReady = true;
+
+  function start() {
+    if (window.document$ && typeof window.document$.subscribe === "function") {
+      window.document$.subscribe(function () { enhance(document); });
+    } else {
+      enhance(document);
+    }
   }
+
+  if (window.document$ || document.readyState === "complete") start();
+  else document.addEventListener("DOMContentLoaded", start, { once: true });
 })();
