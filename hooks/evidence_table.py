@@ -252,7 +252,7 @@ def on_page_markdown(markdown, page, config, files):
     data = load_studies(root / DATA_FILE)
     src = page.file.src_uri
     reading_link = posixpath.relpath(READING_PAGE, posixpath.dirname(src) or ".")
-    # The built page's folder: "evidence/studies/" with directory URLs, "evidence/studies.html" without.
-    page_dir = page.url.rstrip("/") if page.url.endswith("/") or not page.url else posixpath.dirname(page.url)
-    script_src = posixpath.relpath(SCRIPT, page_dir or ".")
+    # The built page's folder: dirname("evidence/studies/") is "evidence/studies" (directory URLs),
+    # dirname("evidence/studies.html") is "evidence".
+    script_src = posixpath.relpath(SCRIPT, posixpath.dirname(page.url) or ".")
     return replace_markers(markdown, data, reading_link, where=f"docs/{src}", script_src=script_src)
