@@ -112,3 +112,14 @@ def html_path(site: Path, md: str) -> Path:
     if stem == "index" or stem.endswith("/index"):
         return site / stem[: -len("index")] / "index.html"
     return site / stem / "index.html"
+
+
+def wait_for_material(page, timeout: float = 10_000) -> None:
+    """Wait until Material's bundle has started and mounted its components on this page.
+
+    overrides/main.html starts the bundle after the first paint, so a test that clicks one of
+    Material's controls (the palette toggle, search) right after ``goto`` must wait for this.
+    ``document$`` is Material's observable of the page; it emits once the components are mounted.
+    """
+    page.wait_for_function("typeof window.document$ === 'object'", timeout=timeout)
+    page.evaluate("new Promise(done => window.document$.subscribe(() => done(true)))")

@@ -6,7 +6,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from sitekit import html_path, nav_pages
+from sitekit import html_path, nav_pages, wait_for_material
 
 pytestmark = pytest.mark.browser
 
@@ -22,6 +22,7 @@ def _tooltip_text(page) -> str:
 
 def test_citation_shows_full_reference_on_hover(page, base_url):
     page.goto(base_url + CITING_PAGE)
+    wait_for_material(page)  # Material's tooltips
     ref = page.locator("a.footnote-ref").first
     ref.hover()
     text = _tooltip_text(page)
@@ -30,6 +31,7 @@ def test_citation_shows_full_reference_on_hover(page, base_url):
 
 def test_citation_shows_full_reference_on_keyboard_focus(page, base_url):
     page.goto(base_url + CITING_PAGE)
+    wait_for_material(page)  # Material's tooltips
     ref = page.locator("a.footnote-ref").first
     ref.focus()
     text = _tooltip_text(page)
@@ -38,6 +40,7 @@ def test_citation_shows_full_reference_on_keyboard_focus(page, base_url):
 
 def test_search_finds_wharton(page, base_url):
     page.goto(base_url)
+    wait_for_material(page)
     page.keyboard.press("/")  # Material's search shortcut
     query = page.locator("input.md-search__input")
     query.fill("Wharton")
@@ -49,12 +52,30 @@ def test_search_finds_wharton(page, base_url):
 def test_dark_mode_toggle_switches_scheme(page, base_url):
     page.emulate_media(color_scheme="light")
     page.goto(base_url)
+    wait_for_material(page)
     body = page.locator("body")
     assert body.get_attribute("data-md-color-scheme") == "default"
     page.locator("label[title='Switch to dark mode']:visible").click()
     page.wait_for_function("document.body.dataset.mdColorScheme === 'slate'", timeout=5000)
     background = page.evaluate("getComputedStyle(document.body).backgroundColor")
     assert background != "rgb(255, 255, 255)", "dark scheme still paints a white page"
+
+
+def test_material_scripts_start_after_the_first_paint(page, base_url):
+    """overrides/main.html: the bundle is fetched after the first paint, then mounts as usual."""
+    page.goto(base_url + CITING_PAGE)
+    wait_for_material(page)
+    timing = page.evaluate("""() => ({
+        paint: performance.getEntriesByName("first-contentful-paint")[0]?.startTime,
+        bundle: performance.getEntriesByType("resource").find(r => /bundle\\.[0-9a-f]+\\.min\\.js$/.test(r.name))?.startTime,
+        js: [...document.documentElement.classList],
+        mounted: document.body.dataset.mdColorMedia,
+    })""")
+    assert timing["paint"] is not None and timing["bundle"] is not None, timing
+    assert timing["bundle"] >= timing["paint"], f"the bundle was requested before the first paint: {timing}"
+    assert "js" in timing["js"] and "no-js" not in timing["js"], timing
+    # Material's palette component, once mounted, marks <body> with the media query it follows
+    assert timing["mounted"], f"Material's components did not mount: {timing}"
 
 
 @pytest.mark.parametrize("md", nav_pages())

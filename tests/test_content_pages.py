@@ -16,7 +16,7 @@ import pytest
 import yaml
 from bs4 import BeautifulSoup
 
-from sitekit import ROOT, html_path, nav_pages, soup
+from sitekit import ROOT, html_path, nav_pages, soup, wait_for_material
 
 sys.path.insert(0, str(ROOT / "tools"))
 import readability  # noqa: E402
@@ -262,6 +262,7 @@ def test_diagram_is_legible_on_a_phone_in_light_and_dark(browser, base_url, site
     try:
         page = context.new_page()
         page.goto(base_url + html_path(site, md).parent.relative_to(site).as_posix() + "/")
+        wait_for_material(page)  # the palette toggle works once Material's bundle has mounted it
         if page.evaluate("document.body.dataset.mdColorScheme") != scheme:
             page.locator("form[data-md-component='palette'] label:visible").first.click()
             page.wait_for_function(f"document.body.dataset.mdColorScheme === '{scheme}'", timeout=5000)

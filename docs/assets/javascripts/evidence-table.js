@@ -132,22 +132,25 @@
   }
 
   // Linked from the page with the table only (hooks/evidence_table.py), with "defer". It runs
-  //  - on a full page load: before Material's bundle, which comes later in the page; both have run
-  //    by DOMContentLoaded, so set-up waits for that event;
+  //  - on a full page load: before Material's bundle, which overrides/main.html starts after the
+  //    first paint and then announces with a second DOMContentLoaded. Set-up enhances the table
+  //    at the first DOMContentLoaded and subscribes to document$ at the one after the bundle;
   //  - after an instant navigation: Material re-inserts the page's scripts, and document$ exists.
-  // Once set up, Material's document$ observable calls enhance() after every instant navigation,
-  // so a second run of this file (arriving at the page again) does nothing.
+  // Once subscribed, Material's document$ observable calls enhance() after every instant
+  // navigation, so a second run of this file (arriving at the page again) does nothing.
+  // enhance() skips a table it has already enhanced.
   if (window.__evidenceTableReady) return;
   window.__evidenceTableReady = true;
 
   function start() {
+    enhance(document);
     if (window.document$ && typeof window.document$.subscribe === "function") {
       window.document$.subscribe(function () { enhance(document); });
     } else {
-      enhance(document);
+      document.addEventListener("DOMContentLoaded", start, { once: true });
     }
   }
 
-  if (window.document$ || document.readyState === "complete") start();
+  if (window.document$ || document.readyState !== "loading") start();
   else document.addEventListener("DOMContentLoaded", start, { once: true });
 })();
