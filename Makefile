@@ -28,7 +28,7 @@ $(STAMP): requirements.lock
 serve: $(STAMP)
 	SITE_URL=http://127.0.0.1:8000/ $(BIN)/mkdocs serve --strict --dev-addr 127.0.0.1:8000
 
-build: $(STAMP)
+build: $(STAMP) node
 	$(BIN)/mkdocs build --strict --clean
 
 browser: $(STAMP)

@@ -1,0 +1,88 @@
+"""hooks/purge_css.py: Material's style sheets keep every rule the built pages can use, and lose
+the rest. Real PurgeCSS runs here (Node, node_modules from package-lock.json)."""
+
+from __future__ import annotations
+
+import re
+import sys
+from pathlib import Path
+
+import material
+import pytest
+from mkdocs.exceptions import PluginError
+
+from sitekit import ROOT
+
+sys.path.insert(0, str(ROOT / "hooks"))
+import purge_css  # noqa: E402
+
+THEME_CSS = Path(material.__file__).parent / "templates" / "assets" / "stylesheets"
+
+
+def _classes_in_html(site: Path) -> set[str]:
+    found: set[str] = set()
+    for page in site.rglob("*.html"):
+        for value in re.findall(r'class="?([^">]+)', page.read_text(encoding="utf-8")):
+            found.update(value.split())
+    return found
+
+
+def _has_class_rule(css: str, name: str) -> bool:
+    return re.search(r"\." + re.escape(name) + r"(?![\w-])", css) is not None
+
+
+@pytest.mark.parametrize("pattern", purge_css.THEME_SHEETS)
+def test_built_sheet_is_purged_and_keeps_every_class_the_pages_use(site, pattern):
+    built = next(site.glob(pattern))
+    original = (THEME_CSS / built.name).read_text(encoding="utf-8")
+    purged = built.read_text(encoding="utf-8")
+    assert len(purged) < 0.9 * len(original), f"{built.name} was not purged ({len(purged)} of {len(original)} bytes)"
+    assert not built.with_name(built.name + ".map").exists(), "a source map of the unpurged sheet was left behind"
+    lost = sorted(c for c in _classes_in_html(site) if _has_class_rule(original, c) and not _has_class_rule(purged, c))
+    assert lost == [], f"{built.name}: rules lost for classes the pages use: {lost}"
+
+
+def test_built_main_sheet_drops_features_the_site_does_not_use(site):
+    purged = next(site.glob(purge_css.THEME_SHEETS[0])).read_text(encoding="utf-8")
+    for unused in ("md-consent", "md-banner", "md-post"):  # cookie consent, banner, blog
+        assert not _has_class_rule(purged, unused), unused
+    # classes that only Material's bundle puts in the page (search results, tooltips, dialog, tables)
+    for kept in ("md-search-result__article", "md-tooltip2--active", "md-dialog--active", "md-typeset__scrollwrap"):
+        assert _has_class_rule(purged, kept), kept
+
+
+def _tiny_site(tmp_path: Path) -> Path:
+    sheets = tmp_path / "assets" / "stylesheets"
+    sheets.mkdir(parents=True)
+    (sheets / "main.0000.min.css").write_text(".used{color:red}.unused{color:blue}.from-js{color:green}")
+    (sheets / "main.0000.min.css.map").write_text("{}")
+    (sheets / "site.min.css").write_text(".own-unused{color:red}")
+    scripts = tmp_path / "assets" / "javascripts"
+    scripts.mkdir(parents=True)
+    (scripts / "bundle.js").write_text('el.className = "from-js"')
+    (tmp_path / "index.html").write_text('<p class="used">x</p>')
+    return tmp_path
+
+
+def test_purge_keeps_classes_from_html_and_scripts_only(tmp_path):
+    site = _tiny_site(tmp_path)
+    assert [p.name for p in purge_css.purge(site)] == ["main.0000.min.css"]
+    css = (site / "assets/stylesheets/main.0000.min.css").read_text()
+    assert ".used" in css and ".from-js" in css and ".unused" not in css
+    assert not (site / "assets/stylesheets/main.0000.min.css.map").exists()
+    assert (site / "assets/stylesheets/site.min.css").read_text() == ".own-unused{color:red}"  # ours: untouched
+
+
+def test_serve_skips_purging(tmp_path, monkeypatch):
+    site = _tiny_site(tmp_path)
+    monkeypatch.setattr(purge_css, "_command", "build")
+    purge_css.on_startup(command="serve", dirty=False)
+    purge_css.on_post_build({"site_dir": str(site)})
+    assert ".unused" in (site / "assets/stylesheets/main.0000.min.css").read_text()
+
+
+def test_missing_purgecss_names_the_fix(tmp_path, monkeypatch):
+    site = _tiny_site(tmp_path)
+    monkeypatch.setattr(purge_css, "PURGECSS", tmp_path / "missing" / "purgecss.js")
+    with pytest.raises(PluginError, match=r"make build.*npm ci"):
+        purge_css.purge(site)
