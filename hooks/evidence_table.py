@@ -8,8 +8,10 @@ runs (so the ``[@key]`` citations in the table become footnotes like any other):
 ``<!-- studies:count -->``, ``<!-- studies:count umbilical -->``, ``<!-- studies:count other -->``
     inline: the number of studies (all, or one ``group``) as a word ("nine").
 
-The table's sorting and filtering script (``docs/assets/javascripts/evidence-table.js``) is
-linked right after the table, so no other page downloads it.
+The table's sorting and filtering script (``includes/evidence-table.js``) is written into the
+page right after the table, without its comments (jsmin): no other page carries it, and the
+page needs no extra request (a separate file, fetched while the page loads, delayed its first
+paint in Lighthouse's model).
 
 Errors in the data stop the build with a message naming the file, the line and the study.
 """
@@ -22,6 +24,7 @@ import posixpath
 import re
 from pathlib import Path
 
+import jsmin
 import yaml
 from mkdocs.exceptions import PluginError
 from mkdocs.plugins import event_priority
@@ -31,7 +34,8 @@ log = logging.getLogger("mkdocs.hooks.evidence_table")
 DATA_FILE = "data/studies.yaml"
 READING_PAGE = "evidence/reading.md"  # defines the evidence-strength labels
 TABLE_MARKER = "<!-- evidence-table -->"
-SCRIPT = "assets/javascripts/evidence-table.js"  # in docs/, linked from the page with the table only
+SCRIPT = "includes/evidence-table.js"  # written into the page with the table only
+SCRIPT_MARKER = "<!-- evidence_table.py: script -->"  # left by on_page_markdown, filled by on_page_content
 TABLE_ID = "study-table"  # not "evidence-table": that is the id of the page's "Evidence table" heading
 TABLE_NAME = "Clinical studies of MSCs in rheumatoid arthritis"
 COUNT_MARKER = re.compile(r"<!--\s*studies:count(?:\s+(?P<group>[\w-]+))?\s*-->")
@@ -210,15 +214,16 @@ def count_word(n: int) -> str:
 
 
 def replace_markers(
-    markdown: str, data: dict, reading_link: str = "reading.md", where: str = "page", script_src: str | None = None
+    markdown: str, data: dict, reading_link: str = "reading.md", where: str = "page", script: bool = False
 ) -> str:
     """Replace the table and count markers in one page's Markdown.
 
-    ``script_src``: the table's sorting and filtering script, linked after the table, so that only
-    the page with the table downloads it. Material's instant navigation runs scripts found in the
-    new page's content, so it also works when the reader arrives by an in-site link.
+    ``script``: leave SCRIPT_MARKER after the table, where on_page_content writes the table's
+    sorting and filtering script once the page is HTML (so Markdown never sees the code).
+    Material's instant navigation runs scripts found in the new page's content, so it also
+    works when the reader arrives by an in-site link.
     """
-    script = f'\n<script defer src="{html.escape(script_src)}"></script>\n' if script_src else ""
+    script = f"\n{SCRIPT_MARKER}\n" if script else ""
     lines = markdown.split("\n")
     for i, line in enumerate(lines):
         if line.strip() == TABLE_MARKER:
@@ -252,7 +257,20 @@ def on_page_markdown(markdown, page, config, files):
     data = load_studies(root / DATA_FILE)
     src = page.file.src_uri
     reading_link = posixpath.relpath(READING_PAGE, posixpath.dirname(src) or ".")
-    # The built page's folder: dirname("evidence/studies/") is "evidence/studies" (directory URLs),
-    # dirname("evidence/studies.html") is "evidence".
-    script_src = posixpath.relpath(SCRIPT, posixpath.dirname(page.url) or ".")
-    return replace_markers(markdown, data, reading_link, where=f"docs/{src}", script_src=script_src)
+    return replace_markers(markdown, data, reading_link, where=f"docs/{src}", script=True)
+
+
+def script_tag(source: str, where: str = SCRIPT) -> str:
+    """The table's script as an inline <script>, comments and spaces removed."""
+    code = jsmin.jsmin(source, quote_chars="'\"`").strip()
+    if "</script" in code.lower():
+        raise PluginError(f"{where}: the script contains '</script', which would end the inline <script> early.")
+    return f"<script>{code}</script>"
+
+
+@event_priority(-100)  # last: no other hook rewrites the script
+def on_page_content(html_content, page, config, files):
+    if SCRIPT_MARKER not in html_content:
+        return html_content
+    source = (Path(config.config_file_path).parent / SCRIPT).read_text(encoding="utf-8")
+    return html_content.replace(SCRIPT_MARKER, script_tag(source), 1)

@@ -197,26 +197,36 @@ def test_replace_markers_fills_table_and_counts():
     assert 'class="evidence-table__table"' in out and "<!--" not in out
 
 
-def test_table_script_is_linked_after_the_table_only_when_asked():
+def test_table_script_is_marked_after_the_table_only_when_asked():
     data = hook.validate(_minimal_data())
     page = "<!-- evidence-table -->\n"
-    out = hook.replace_markers(page, data, "reading.md", script_src="../../assets/javascripts/evidence-table.js")
-    assert out.count("<script") == 1
-    assert out.index("</table>") < out.index('<script defer src="../../assets/javascripts/evidence-table.js"></script>')
-    assert "<script" not in hook.replace_markers(page, data, "reading.md")
+    out = hook.replace_markers(page, data, "reading.md", script=True)
+    assert out.count(hook.SCRIPT_MARKER) == 1 and out.index("</table>") < out.index(hook.SCRIPT_MARKER)
+    assert hook.SCRIPT_MARKER not in hook.replace_markers(page, data, "reading.md")
 
 
-def test_only_the_studies_page_downloads_the_table_script(site):
-    """The script is linked from the page with the table, not from every page (first-load weight)."""
-    linking = sorted(
+def test_script_tag_strips_comments_and_refuses_a_closing_tag():
+    tag = hook.script_tag("(function () {\n  // why\n  var a = 1\n})()\n")
+    assert tag.startswith("<script>") and tag.endswith("</script>") and "why" not in tag and "var a=1" in tag
+    with pytest.raises(PluginError, match="</script"):
+        hook.script_tag('var s = "</script>"', "includes/x.js")
+
+
+def test_only_the_studies_page_carries_the_table_script(site):
+    """Written into the page with the table, not loaded by every page (first-load weight), and not
+    a separate file (one more request before the first paint)."""
+    carrying = sorted(
         str(path.relative_to(site))
         for path in site.rglob("*.html")
-        if "evidence-table.js" in path.read_text(encoding="utf-8")
+        if "__evidenceTableReady" in path.read_text(encoding="utf-8")
     )
-    assert linking == ["evidence/studies/index.html"]
-    script = soup(site / "evidence/studies/index.html").find("script", src=re.compile(r"evidence-table\.js$"))
-    assert script.has_attr("defer")
-    assert (site / "evidence/studies" / script["src"]).resolve() == (site / hook.SCRIPT).resolve()
+    assert carrying == ["evidence/studies/index.html"]
+    page = soup(site / "evidence/studies/index.html")
+    script = next(s for s in page.find_all("script") if "__evidenceTableReady" in s.get_text())
+    assert not script.has_attr("src") and "//" not in script.get_text().replace("://", "")
+    assert script.find_previous("table", class_="evidence-table__table") is not None, "the script comes before the table"
+    assert hook.SCRIPT_MARKER not in str(page)
+    assert not list(site.rglob("evidence-table.js")), "the script is also published as a file nobody loads"
 
 
 @pytest.mark.parametrize(
@@ -317,9 +327,10 @@ def _fixture_site(tmp, site_url: str, data_text: str) -> Path:
     (tmp / "data").mkdir(parents=True, exist_ok=True)
     (tmp / "data" / "studies.yaml").write_text(data_text, encoding="utf-8")
     docs = tmp / "docs"
-    for rel in ("assets/javascripts/evidence-table.js", "assets/stylesheets/site.css"):
-        (docs / rel).parent.mkdir(parents=True, exist_ok=True)
-        shutil.copy(ROOT / "docs" / rel, docs / rel)
+    (docs / "assets/stylesheets").mkdir(parents=True, exist_ok=True)
+    shutil.copy(ROOT / "docs/assets/stylesheets/site.css", docs / "assets/stylesheets/site.css")
+    (tmp / "includes").mkdir(exist_ok=True)
+    shutil.copy(ROOT / hook.SCRIPT, tmp / hook.SCRIPT)
     (docs / "evidence").mkdir(exist_ok=True)
     (docs / "index.md").write_text("# Home\n\nSee the [studies](evidence/studies.md).\n", encoding="utf-8")
     (docs / "evidence" / "studies.md").write_text(

@@ -131,10 +131,11 @@
     });
   }
 
-  // Linked from the page with the table only (hooks/evidence_table.py), with "defer". It runs
-  //  - on a full page load: before Material's bundle, which overrides/main.html starts after the
-  //    first paint and then announces with a second DOMContentLoaded. Set-up enhances the table
-  //    at the first DOMContentLoaded and subscribes to document$ at the one after the bundle;
+  // Written into the page with the table only, right after it (hooks/evidence_table.py). It runs
+  //  - on a full page load: while the page is parsed, before Material's bundle, which
+  //    overrides/main.html starts after the first paint and then announces with a second
+  //    DOMContentLoaded. Set-up enhances the table at the first DOMContentLoaded and subscribes
+  //    to document$ at the one after the bundle;
   //  - after an instant navigation: Material re-inserts the page's scripts, and document$ exists.
   // Once subscribed, Material's document$ observable calls enhance() after every instant
   // navigation, so a second run of this file (arriving at the page again) does nothing.
