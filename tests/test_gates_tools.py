@@ -12,7 +12,7 @@ import urllib.request
 
 import pytest
 
-from sitekit import ROOT
+from sitekit import ROOT, build_site
 
 sys.path.insert(0, str(ROOT / "tools"))
 import report  # noqa: E402
@@ -126,3 +126,6 @@ def test_scale_run_builds_a_generated_site(tmp_path):
     assert "topics/topic-001.md" in text and "ra/disease.md" not in text
     assert (tmp_path / "p" / "docs" / "topics" / "topic-002.md").is_file()
     assert not (tmp_path / "p" / "docs" / "ra").exists(), "the real pages are not in the scale site"
+    assert (tmp_path / "p" / "node_modules" / "purgecss").is_dir(), "the copy cannot run the build's PurgeCSS step"
+    build_site(config, tmp_path / "out")  # strict, PurgeCSS included, as in the scale run
+    assert (tmp_path / "out" / "topics" / "topic-002" / "index.html").is_file()

@@ -31,9 +31,17 @@ CITATION = re.compile(r"\s?\[@[^\[\]]*\]")
 TARGET_RATIO = 1.5
 
 
+def copy_project(src: Path, dest: Path) -> None:
+    """The project's files at ``dest``; node_modules is linked, not copied (the build's PurgeCSS
+    step, hooks/purge_css.py, runs from it)."""
+    shutil.copytree(src, dest, ignore=COPY_IGNORE)
+    if (src / "node_modules").is_dir():
+        (dest / "node_modules").symlink_to(src / "node_modules", target_is_directory=True)
+
+
 def without_citations(src: Path, dest: Path) -> Path:
     """A copy of the project at ``dest`` with citations switched off; returns its mkdocs.yml."""
-    shutil.copytree(src, dest, ignore=COPY_IGNORE)
+    copy_project(src, dest)
     config = dest / "mkdocs.yml"
     text = config.read_text(encoding="utf-8")
     text, plugins = BIBTEX_PLUGIN.subn("", text)
@@ -67,7 +75,7 @@ def measure(runs: int = 5, root: Path = ROOT) -> dict:
     """
     with tempfile.TemporaryDirectory(prefix="citation-timing-") as tmp:
         tmp = Path(tmp)
-        shutil.copytree(root, tmp / "with", ignore=COPY_IGNORE)
+        copy_project(root, tmp / "with")
         configs = {"with": tmp / "with" / "mkdocs.yml", "without": without_citations(root, tmp / "without")}
         times: dict[str, list[float]] = {"with": [], "without": []}
         for run in range(runs + 1):  # run 0 warms the file system cache and .pyc files

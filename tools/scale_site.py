@@ -109,6 +109,8 @@ def page_markdown(n: int, pages_total: int, refs: int) -> str:
 def make_project(dest: Path, pages: int, refs: int, root: Path = ROOT) -> Path:
     """A copy of the project at ``dest`` with ``pages`` generated pages; returns its mkdocs.yml."""
     shutil.copytree(root, dest, ignore=COPY_IGNORE)
+    if (root / "node_modules").is_dir():  # linked, not copied: the build's PurgeCSS step runs from it
+        (dest / "node_modules").symlink_to(root / "node_modules", target_is_directory=True)
     docs = dest / "docs"
     shutil.copytree(root / "docs" / "assets", docs / "assets")
     for kept in KEPT_PAGES:
