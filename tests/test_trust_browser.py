@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from sitekit import html_path, nav_pages, soup
+from sitekit import html_path, nav_pages, soup, wait_for_material
 
 pytestmark = pytest.mark.browser
 
@@ -19,6 +19,7 @@ def _active_tooltip(page) -> str:
 
 
 def _first_abbr(page):
+    wait_for_material(page)  # Material's tooltips
     abbr = page.locator("article abbr[tabindex]").first
     abbr.wait_for(state="attached")
     return abbr
