@@ -4,8 +4,9 @@
  * hooks/evidence_table.py) is complete and readable. With it, sortable column headers
  * (th[data-sort]) get buttons and aria-sort, and filters by cell source, route and
  * evidence-strength label appear above the table. No third-party code.
- * Material's instant navigation replaces the page without a reload, so the set-up runs on
- * every page view through Material's document$ observable (see the end of this file).
+ * If Material's instant navigation is turned on (the site does not use it; a test fixture does),
+ * pages are replaced without a reload, so the set-up runs on every page view through Material's
+ * document$ observable (see the end of this file).
  */
 (function () {
   "use strict";
