@@ -5,8 +5,8 @@ source. pymdownx.snippets appends it to every page, so each use of a term become
 This hook
 
 * fails the build (file and line) when a term is defined twice or a line is not a definition;
-* makes every ``<abbr>`` reachable by keyboard (``tabindex="0"``), so Material's tooltip shows on
-  focus as well as on hover;
+* makes every ``<abbr>`` reachable by keyboard (``tabindex="0"``): on focus, site.css writes the
+  meaning out after the term (hovering shows the browser's tooltip);
 * writes the sorted glossary, with an anchor per term, at the end of ``docs/glossary.md``.
 """
 
@@ -104,7 +104,7 @@ def glossary_html(terms: list[Term]) -> str:
 
 
 def add_tabindex(content: str) -> str:
-    """Give each <abbr> tabindex="0" so keyboard users can focus it and see its tooltip,
+    """Give each <abbr> tabindex="0" so keyboard and touch users can focus it and see its meaning,
     except inside a link, button or summary (which are focusable already)."""
     out, last, depth = [], 0, 0
     for match in TAG.finditer(content):
