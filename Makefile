@@ -5,7 +5,7 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-from-lock
-# Node tools for the quality gates (axe-core, vnu-jar, lighthouse), pinned in package-lock.json.
+# Node tools for the build (purgecss) and the quality gates (axe-core, vnu-jar, lighthouse), pinned in package-lock.json.
 # --ignore-scripts: vnu-jar's install script would download a Java runtime; we use the system's.
 NODE_STAMP := node_modules/.installed-from-lock
 
@@ -14,7 +14,7 @@ NODE_STAMP := node_modules/.installed-from-lock
 help:
 	@echo "make serve  - live preview on http://127.0.0.1:8000 (sets up .venv if needed)"
 	@echo "make test   - strict build + every test, browser tests included"
-	@echo "make build  - strict build into site/"
+	@echo "make build  - strict build into site/ (needs Node: PurgeCSS)"
 	@echo "make report - Lighthouse, transfer, axe per page + build timings and scale run (needs Node)"
 	@echo "make lighthouse - the per-page table and budgets only (what CI runs)"
 	@echo "make lock   - re-resolve requirements.lock from pyproject.toml (needs uv)"
@@ -37,7 +37,7 @@ browser: $(STAMP)
 $(NODE_STAMP): package.json package-lock.json
 	@command -v npm >/dev/null || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null && \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm; } || \
-	  { echo "Node.js 18.16+ with npm is needed for the quality gates (Debian: apt-get install nodejs npm)."; exit 1; }
+	  { echo "Node.js 18.16+ with npm is needed for the build (PurgeCSS) and the quality gates (Debian: apt-get install nodejs npm)."; exit 1; }
 	npm ci --ignore-scripts --no-audit --no-fund
 	touch $@
 
