@@ -8,9 +8,8 @@ appear in the built HTML or in the site's scripts (Material's bundle and search 
 some elements in the browser: their class names are in those files, so their rules are kept).
 
 Only Material's two style sheets are purged (their source maps, which no longer match, are
-deleted); the project's own site.css is not. `mkdocs serve`
-(make serve) skips this step, so live preview needs no Node; `make build` and `make test` run
-it. tests/test_purge_css.py checks that every class the built pages use keeps its rules, and
+deleted); the project's own site.css is not. `mkdocs serve` (make serve) skips this step, so
+live preview needs no Node; `make build` and `make test` run it. tests/test_purge_css.py checks that every class the built pages use keeps its rules, and
 the browser tests (axe, contrast, palette, search, tooltips) run on the purged site.
 Revisit on a Material or Zensical upgrade: the style sheets' names are Material's.
 """
