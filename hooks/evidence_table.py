@@ -33,6 +33,7 @@ log = logging.getLogger("mkdocs.hooks.evidence_table")
 
 DATA_FILE = "data/studies.yaml"
 READING_PAGE = "evidence/reading.md"  # defines the evidence-strength labels
+DETAILS_PAGE = "evidence/details.md"  # each study's account, heading anchor study-<id>
 TABLE_MARKER = "<!-- evidence-table -->"
 SCRIPT = "includes/evidence-table.js"  # written into the page with the table only
 SCRIPT_MARKER = "<!-- evidence_table.py: script -->"  # left by on_page_markdown, filled by on_page_content
@@ -44,8 +45,8 @@ ANY_MARKER = re.compile(r"<!--\s*(?:evidence-table|studies:)")
 GROUPS = ("umbilical", "other")
 REQUIRED = (
     "id", "study", "cite", "group", "label", "design", "control", "n", "arms",
-    "source", "source_filter", "dose", "route", "route_filter", "follow_up",
-    "efficacy", "adverse_events", "registration",
+    "source", "source_filter", "dose", "route", "infusions", "route_filter", "follow_up",
+    "efficacy", "adverse_events", "baseline", "analysed", "funding", "registration", "checked",
 )
 LABEL_FIELDS = ("id", "short", "name")
 NUMBER_WORDS = (
@@ -54,22 +55,26 @@ NUMBER_WORDS = (
     "eighteen", "nineteen", "twenty",
 )
 
-# (header, field, sort type or None); the first column is the row header.
+# (header, field, sort type or None), in reading order: the first column is the row header.
+# Below about 44em (and in print) each row is shown as a card in this same order
+# (includes/evidence-table.js does not reorder anything): what a reader needs first - design
+# and size, evidence strength, main result, harms - and then, after a rule, the details.
 COLUMNS = (
     ("Study", "study", "text"),
+    ("Design and size", "design", "number"),  # sorts by n; holds design, control, n and arms
     ("Evidence strength", "label", "text"),
-    ("Design and phase", "design", None),
-    ("Randomised / blinded / control", "control", None),
-    ("Patients (n)", "n", "number"),
-    ("Cell source", "source", "text"),
+    ("Main result", "efficacy", None),
+    ("Harms reported", "adverse_events", None),
+    ("Cell source", "source", "text"),  # first of the "after" part
     ("Dose", "dose", None),
     ("Route and number of infusions", "route", "text"),
     ("Follow-up", "follow_up", None),
-    ("Main efficacy result", "efficacy", None),
-    ("Adverse events", "adverse_events", None),
     ("Registration", "registration", None),
+    ("Patients at entry", "baseline", None),
+    ("Patients analysed", "analysed", None),
+    ("Funding and conflicts", "funding", None),
 )
-
+FIRST_AFTER = "source"  # the column where a card's "after" part begins
 
 # --------------------------------------------------------------------------- loading
 
@@ -137,6 +142,18 @@ def validate(data, name: str = DATA_FILE) -> dict:
             raise PluginError(f"{name}:{line}: {who}: label {study['label']!r} is not defined under 'labels:' ({', '.join(labels)}).")
         if isinstance(study["n"], bool) or not isinstance(study["n"], int) or study["n"] < 1:
             raise PluginError(f"{name}:{line}: {who}: n must be a whole number of patients, not {study['n']!r}.")
+        checked = study["checked"]
+        if not isinstance(checked, list) or not all(isinstance(c, str) and c.strip() for c in checked):
+            raise PluginError(
+                f"{name}:{line}: {who}: checked must be a list of the sources read for this row "
+                "(one address or references.bib key per line, each starting with '- ')."
+            )
+        for field in REQUIRED:
+            if field not in ("cite", "checked", "n") and not isinstance(study[field], (str, int, float)):
+                raise PluginError(
+                    f"{name}:{line}: {who}: {field} must be one line of text, not a list or mapping; "
+                    "put it in quotes."
+                )
         cites = study["cite"]
         if not isinstance(cites, list) or not cites or not all(isinstance(c, str) and c.strip() for c in cites):
             raise PluginError(f"{name}:{line}: {who}: cite must be a list of references.bib keys, e.g. [wang2013umbilical].")
@@ -158,12 +175,18 @@ def _slug(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
 
 
-def render_table(data: dict, reading_link: str = "reading.md") -> str:
-    """The evidence table as HTML with Markdown cells (``md_in_html``)."""
+def render_table(data: dict, reading_link: str = "reading.md", details_link: str = "details.md") -> str:
+    """The evidence table as HTML with Markdown cells (``md_in_html``).
+
+    One real table, with column and row headers for screen readers. Every data cell carries
+    its column's name (``data-label``), which the style sheet shows as the cell's label when
+    narrow screens and print turn each row into a card; the study's name links to its account
+    on the details page (heading anchor ``study-<id>``).
+    """
     labels = data["labels"]
     out = [
         '<div class="evidence-table" markdown="1">',
-        f'<div class="evidence-table__scroll" role="region" aria-label="{TABLE_NAME} (scrolls sideways)" tabindex="0" markdown="1">',
+        f'<div class="evidence-table__scroll" role="region" aria-label="{TABLE_NAME}" tabindex="0" markdown="1">',
         f'<table class="evidence-table__table" id="{TABLE_ID}" aria-label="{TABLE_NAME}" markdown="1">',
         '<thead markdown="1">',
         "<tr>",
@@ -175,8 +198,9 @@ def render_table(data: dict, reading_link: str = "reading.md") -> str:
     for position, study in enumerate(data["studies"]):
         label = labels[study["label"]]
         cites = "; ".join(f"@{key}" for key in study["cite"])
+        anchor = f"study-{_slug(study['id'])}"
         attrs = {
-            "id": f"study-{_slug(study['id'])}",
+            "id": anchor,
             "data-order": position,
             "data-group": study["group"],
             "data-source": study["source_filter"],
@@ -185,25 +209,34 @@ def render_table(data: dict, reading_link: str = "reading.md") -> str:
         }
         attr_text = " ".join(f'{k}="{html.escape(str(v))}"' for k, v in attrs.items())
         out.append(f'<tr {attr_text} markdown="1">')
-        for _header, field, _sort in COLUMNS:
+        for header, field, _sort in COLUMNS:
+            cell = f'data-label="{html.escape(header)}"'
+            if field == FIRST_AFTER:
+                cell += ' class="evidence-table__after"'
             if field == "study":
                 out.append(
                     f'<th scope="row" data-sort-value="{html.escape(study["study"])}" markdown="span">'
-                    f'{cell_markdown(study["study"])} [{cites}]</th>'
+                    f'[{cell_markdown(study["study"])}]({details_link}#{anchor}) [{cites}]</th>'
                 )
             elif field == "label":
                 out.append(
-                    f'<td data-sort-value="{html.escape(label["short"])}" markdown="span">'
+                    f'<td {cell} data-sort-value="{html.escape(label["short"])}" markdown="span">'
                     f'[**{label["short"]}**]({reading_link}#{label["id"]} "What label {label["short"]} means"): '
                     f'{cell_markdown(label["name"])}</td>'
                 )
-            elif field == "n":
+            elif field == "design":
                 out.append(
-                    f'<td data-sort-value="{study["n"]}" markdown="span">'
-                    f'**{study["n"]}**<br>{cell_markdown(study["arms"])}</td>'
+                    f'<td {cell} data-sort-value="{study["n"]}" markdown="span">'
+                    f'{cell_markdown(study["design"])}. {cell_markdown(study["control"])}.<br>'
+                    f'**{study["n"]} patients**: {cell_markdown(study["arms"])}</td>'
+                )
+            elif field == "route":
+                out.append(
+                    f'<td {cell} markdown="span">{cell_markdown(study["route"])}. '
+                    f'Infusions: {cell_markdown(study["infusions"])}</td>'
                 )
             else:
-                out.append(f'<td markdown="span">{cell_markdown(study[field])}</td>')
+                out.append(f'<td {cell} markdown="span">{cell_markdown(study[field])}</td>')
         out.append("</tr>")
     out += ["</tbody>", "</table>", "</div>", "</div>"]
     return "\n".join(out)
@@ -214,7 +247,12 @@ def count_word(n: int) -> str:
 
 
 def replace_markers(
-    markdown: str, data: dict, reading_link: str = "reading.md", where: str = "page", script: bool = False
+    markdown: str,
+    data: dict,
+    reading_link: str = "reading.md",
+    where: str = "page",
+    script: bool = False,
+    details_link: str = "details.md",
 ) -> str:
     """Replace the table and count markers in one page's Markdown.
 
@@ -227,7 +265,7 @@ def replace_markers(
     lines = markdown.split("\n")
     for i, line in enumerate(lines):
         if line.strip() == TABLE_MARKER:
-            lines[i] = "\n" + render_table(data, reading_link) + "\n" + script
+            lines[i] = "\n" + render_table(data, reading_link, details_link) + "\n" + script
         elif TABLE_MARKER in line:
             raise PluginError(f"{where}:{i + 1}: put {TABLE_MARKER} on a line of its own.")
     markdown = "\n".join(lines)
@@ -256,8 +294,10 @@ def on_page_markdown(markdown, page, config, files):
     root = Path(config.config_file_path).parent
     data = load_studies(root / DATA_FILE)
     src = page.file.src_uri
-    reading_link = posixpath.relpath(READING_PAGE, posixpath.dirname(src) or ".")
-    return replace_markers(markdown, data, reading_link, where=f"docs/{src}", script=True)
+    here = posixpath.dirname(src) or "."
+    reading_link = posixpath.relpath(READING_PAGE, here)
+    details_link = posixpath.relpath(DETAILS_PAGE, here)
+    return replace_markers(markdown, data, reading_link, where=f"docs/{src}", script=True, details_link=details_link)
 
 
 def script_tag(source: str, where: str = SCRIPT) -> str:

@@ -3,7 +3,9 @@
  * Progressive enhancement: without this script the table (rendered at build time by
  * hooks/evidence_table.py) is complete and readable. With it, sortable column headers
  * (th[data-sort]) get buttons and aria-sort, and filters by cell source, route and
- * evidence-strength label appear above the table. No third-party code.
+ * evidence-strength label, and a "Sort by" menu, appear above the table. On narrow screens the
+ * style sheet shows each row as a card and hides the header row; the menu sorts the cards
+ * (the same rows), so sorting works there too. No third-party code.
  * If Material's instant navigation is turned on (the site does not use it; a test fixture does),
  * pages are replaced without a reload, so the set-up runs on every page view through Material's
  * document$ observable (see the end of this file).
@@ -28,18 +30,22 @@
     return raw.trim().toLocaleLowerCase();
   }
 
+  // header null: back to the order of the data file.
   function sortBy(table, header, direction) {
     var headers = table.tHead.rows[0].cells;
-    var index = Array.prototype.indexOf.call(headers, header);
-    var type = header.getAttribute("data-sort");
+    var index = header ? Array.prototype.indexOf.call(headers, header) : -1;
+    var type = header ? header.getAttribute("data-sort") : "number";
     var body = table.tBodies[0];
     var rows = Array.prototype.slice.call(body.rows);
-    var sign = direction === "ascending" ? 1 : -1;
+    var sign = direction === "descending" ? -1 : 1;
     rows.sort(function (a, b) {
-      var x = cellValue(a, index, type);
-      var y = cellValue(b, index, type);
-      var order = type === "number" ? x - y : x.localeCompare(y);
-      if (order === 0) order = Number(a.dataset.order) - Number(b.dataset.order);
+      var order = 0;
+      if (header) {
+        var x = cellValue(a, index, type);
+        var y = cellValue(b, index, type);
+        order = type === "number" ? x - y : x.localeCompare(y);
+      }
+      if (order === 0) order = (Number(a.dataset.order) - Number(b.dataset.order)) * sign;
       return order * sign;
     });
     rows.forEach(function (row) { body.appendChild(row); });
@@ -65,6 +71,8 @@
       button.addEventListener("click", function () {
         var next = th.getAttribute("aria-sort") === "ascending" ? "descending" : "ascending";
         sortBy(table, th, next);
+        var menu = document.getElementById(table.id + "-sort");
+        if (menu) menu.value = th.getAttribute("data-field") + ":" + next;
       });
     });
   }
@@ -116,9 +124,41 @@
       wrapper.appendChild(select);
       box.appendChild(wrapper);
     });
+    box.appendChild(sortMenu(table));
     box.appendChild(status);
     container.insertBefore(box, container.firstChild);
     apply();
+  }
+
+  // "Sort by" menu: the header buttons' choices in one control, usable when the header row
+  // is hidden (cards on narrow screens).
+  function sortMenu(table) {
+    var id = table.id + "-sort";
+    var wrapper = document.createElement("div");
+    wrapper.className = "evidence-table__filter";
+    var label = document.createElement("label");
+    label.htmlFor = id;
+    label.textContent = "Sort by";
+    var select = document.createElement("select");
+    select.id = id;
+    select.appendChild(new Option("Order of the table", ""));
+    var headers = table.tHead.querySelectorAll("th[data-sort]");
+    Array.prototype.forEach.call(headers, function (th) {
+      var name = th.textContent.trim();
+      var number = th.getAttribute("data-sort") === "number";
+      var field = th.getAttribute("data-field");
+      if (field === "design") name = "Number of patients";
+      select.appendChild(new Option(name + (number ? ", fewest first" : ", A to Z"), field + ":ascending"));
+      select.appendChild(new Option(name + (number ? ", most first" : ", Z to A"), field + ":descending"));
+    });
+    select.addEventListener("change", function () {
+      var parts = select.value.split(":");
+      var th = parts[0] ? table.tHead.querySelector("th[data-field='" + parts[0] + "']") : null;
+      sortBy(table, th, parts[1] || "ascending");
+    });
+    wrapper.appendChild(label);
+    wrapper.appendChild(select);
+    return wrapper;
   }
 
   function enhance(root) {
@@ -127,8 +167,8 @@
       if (table.dataset.enhanced || !table.tHead || !table.tBodies.length) return;
       table.dataset.enhanced = "true";
       var container = table.closest(".evidence-table") || table.parentNode;
+      addFilters(table, container);  // before the buttons: the menu reads the header names
       addSortButtons(table);
-      addFilters(table, container);
     });
   }
 
