@@ -143,7 +143,7 @@ def validate(data, name: str = DATA_FILE) -> dict:
         if isinstance(study["n"], bool) or not isinstance(study["n"], int) or study["n"] < 1:
             raise PluginError(f"{name}:{line}: {who}: n must be a whole number of patients, not {study['n']!r}.")
         checked = study["checked"]
-        if not isinstance(checked, list) or not all(isinstance(c, str) and c.strip() for c in checked):
+        if not isinstance(checked, list) or not checked or not all(isinstance(c, str) and c.strip() for c in checked):
             raise PluginError(
                 f"{name}:{line}: {who}: checked must be a list of the sources read for this row "
                 "(one address or references.bib key per line, each starting with '- ')."

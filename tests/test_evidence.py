@@ -26,7 +26,13 @@ NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
 CITATION = re.compile(r"\[@[^\]]*\]")
 LINK_TARGET = re.compile(r"\]\([^)]*\)")
 WORDS = {w: i for i, w in enumerate("zero one two three four five six seven eight nine ten eleven twelve".split())}
-TEXT_FIELDS = ("design", "control", "arms", "source", "dose", "route", "follow_up", "efficacy", "adverse_events", "registration")
+TEXT_FIELDS = (
+    "design", "control", "arms", "source", "dose", "route", "infusions", "follow_up", "efficacy",
+    "adverse_events", "registration", "baseline", "analysed", "funding",
+)
+# Where each field is shown: the column that holds it (data/studies.yaml -> hooks/evidence_table.py)
+SHOWN_IN = {"control": "design", "arms": "design", "infusions": "route"}
+DETAILS_MD = "evidence/details.md"
 
 
 def _load_hook():
@@ -80,6 +86,36 @@ def _row(rows, study):
     return rows[f"study-{hook._slug(study['id'])}"]
 
 
+def _column(field: str) -> int:
+    return [c[1] for c in hook.COLUMNS].index(SHOWN_IN.get(field, field))
+
+
+def _cell(row, field: str):
+    return row.find_all(["th", "td"], recursive=False)[_column(field)]
+
+
+def _squash(text: str) -> str:
+    """Whitespace collapsed, no space before punctuation: comparable across Markdown and HTML."""
+    text = " ".join(text.split())
+    return re.sub(r"\s+([.,;:)])", r"\1", re.sub(r"\(\s+", "(", text))
+
+
+def _yaml_plain(value) -> str:
+    """A data cell as a reader sees it: no [@key] citations, [text](link) as text."""
+    text = CITATION.sub(" ", str(value))
+    text = re.sub(r"\[([^\]]*)\]\([^)]*\)", r"\1", text)
+    return _squash(text)
+
+
+def _cell_text(cell) -> str:
+    clone = BeautifulSoup(str(cell), "lxml")
+    for ref in clone.select("a.footnote-ref"):
+        (ref.find_parent("sup") or ref).decompose()
+    for sup in clone.find_all("sup"):
+        sup.replace_with(f"^{sup.get_text()}")
+    return _squash(clone.get_text(""))
+
+
 # ---------------------------------------------------------------- the built page
 
 def test_one_row_per_study_in_data_order(table):
@@ -93,9 +129,51 @@ def test_every_number_in_the_data_appears_in_its_row(rows, study):
     assert row.select_one("th[scope=row]").get_text(" ").strip().startswith(study["study"])
     missing = _yaml_numbers(study) - _numbers(_row_text(row))
     assert not missing, f"{study['id']}: numbers in data/studies.yaml missing from the table row: {dict(missing)}"
-    n_cell = row.find_all(["td", "th"])[4]
+    n_cell = _cell(row, "design")
     assert n_cell["data-sort-value"] == str(study["n"])
-    assert n_cell.find("strong").get_text() == str(study["n"])
+    assert n_cell.find("strong").get_text() == f"{study['n']} patients"
+
+
+@pytest.mark.parametrize("study", STUDIES, ids=[s["id"] for s in STUDIES])
+def test_every_field_is_shown_in_its_column(rows, study):
+    """Each data field's words (citations aside) are in the cell of its column, including the
+    fields added from the full texts: infusions, baseline, patients analysed, funding."""
+    row = _row(rows, study)
+    for field in TEXT_FIELDS:
+        expected = _yaml_plain(study[field])
+        shown = _cell_text(_cell(row, field))
+        assert expected in shown, f"{study['id']}.{field}: {expected!r} not in its cell {shown!r}"
+
+
+def test_card_order_puts_result_and_harms_before_the_details():
+    fields = [c[1] for c in hook.COLUMNS]
+    first, after = fields[: fields.index(hook.FIRST_AFTER)], fields[fields.index(hook.FIRST_AFTER):]
+    assert first == ["study", "design", "label", "efficacy", "adverse_events"]
+    assert {"dose", "route", "follow_up", "registration", "baseline", "analysed", "funding"} <= set(after)
+
+
+def test_corrections_from_the_review_are_in_the_data():
+    """Issue 13's corrections, checked against the data file that the table is built from."""
+    by_id = {s["id"]: s for s in STUDIES}
+    assert "non-randomised and open label" in by_id["wang2013"]["design"]
+    assert "NCT01547091" in by_id["wang2013"]["design"] and "randomised controlled" not in by_id["wang2013"]["design"].lower()
+    assert "both arms received cells" in by_id["he2020"]["design"] and "no placebo" in by_id["he2020"]["control"]
+    assert "30 per arm" in by_id["he2020"]["analysed"] and "completers" in by_id["he2020"]["analysed"]
+    alvaro = by_id["alvarogracia2017"]["efficacy"]
+    assert alvaro.startswith("No clear ACR20 advantage over placebo at month 1") and "0 of 7" in alvaro
+    assert "no statistical comparison" in alvaro
+    assert by_id["ghoryani2019"]["registration"].startswith("NCT03333681")
+
+
+def test_each_study_links_to_its_account_on_the_details_page(site, rows):
+    details = soup(html_path(site, DETAILS_MD))
+    for study in STUDIES:
+        anchor = f"study-{hook._slug(study['id'])}"
+        link = _row(rows, study).select_one("th[scope=row] a:not(.footnote-ref)")
+        assert link is not None and link.get_text() == study["study"], f"{study['id']}: no link on the study name"
+        assert link["href"] == f"../details/#{anchor}", link["href"]
+        target = details.find(id=anchor)
+        assert target is not None and target.name in ("h2", "h3", "h4"), f"details page has no heading #{anchor}"
 
 
 def _bib_titles() -> dict[str, str]:
@@ -139,7 +217,7 @@ def test_every_label_is_defined_on_the_reading_page(site, rows):
         heading = " ".join(target.get_text().split())
         assert heading.startswith(f"{label['short']}: {label['name']}"), heading
     for study in STUDIES:
-        link = _row(rows, study).find_all("td")[0].find("a")
+        link = _cell(_row(rows, study), "label").find("a")
         assert link["href"] == f"../reading/#{study['label']}", f"{study['id']}: label link {link['href']}"
 
 
@@ -170,7 +248,8 @@ def _minimal_data(**changes) -> dict:
         "arms": "Single group", "source": "Umbilical cord", "source_filter": "Umbilical cord",
         "dose": "1 × 10^6 cells/kg", "route": "Intravenous", "route_filter": "Intravenous",
         "follow_up": "6 months", "efficacy": "DAS28 fell (P<0.05) [@other2021]", "adverse_events": "None",
-        "registration": "NCT00000001",
+        "registration": "NCT00000001", "infusions": "One", "baseline": "DAS28 5.1", "analysed": "All 12",
+        "funding": "None declared", "checked": ["https://example.org/paper"],
     }
     study.update(changes)
     labels = [{"id": "strength-d", "short": "D", "name": "No comparison"}]
@@ -181,12 +260,22 @@ def test_render_table_emits_markdown_cells_with_citations():
     data = hook.validate(_minimal_data())
     out = hook.render_table(data, "reading.md")
     assert '<tr id="study-demo2020"' in out and 'data-source="Umbilical cord"' in out
-    assert '<th scope="row" data-sort-value="Demo 2020" markdown="span">Demo 2020 [@demo2020trial]</th>' in out
-    assert "1 × 10<sup>6</sup> cells/kg" in out
-    assert "DAS28 fell (P&lt;0.05) [@other2021]" in out
+    assert (
+        '<th scope="row" data-sort-value="Demo 2020" markdown="span">'
+        "[Demo 2020](details.md#study-demo2020) [@demo2020trial]</th>"
+    ) in out
+    assert '<td data-label="Dose" markdown="span">1 × 10<sup>6</sup> cells/kg</td>' in out
+    assert '<td data-label="Main result" markdown="span">DAS28 fell (P&lt;0.05) [@other2021]</td>' in out
     assert '[**D**](reading.md#strength-d "What label D means"): No comparison</td>' in out
-    assert '<td data-sort-value="12" markdown="span">**12**<br>Single group</td>' in out
+    assert (
+        '<td data-label="Design and size" data-sort-value="12" markdown="span">'
+        "Phase 1. Uncontrolled.<br>**12 patients**: Single group</td>"
+    ) in out
+    assert '<td data-label="Route and number of infusions" markdown="span">Intravenous. Infusions: One</td>' in out
+    assert '<td data-label="Cell source" class="evidence-table__after" markdown="span">' in out
+    assert '<td data-label="Funding and conflicts" markdown="span">None declared</td>' in out
     assert out.count("<th scope=\"col\"") == len(hook.COLUMNS)
+    assert hook.render_table(data, "reading.md", "../x/details.md").count("](../x/details.md#study-demo2020)") == 1
 
 
 def test_replace_markers_fills_table_and_counts():
@@ -243,9 +332,10 @@ def test_bad_markers_are_clear_errors(page, message):
         hook.replace_markers(page, data, "reading.md", where="docs/x.md")
 
 
-def test_missing_field_names_file_line_and_study(tmp_path):
+@pytest.mark.parametrize("field", ["dose", "funding", "baseline", "analysed", "infusions", "checked"])
+def test_missing_field_names_file_line_and_study(tmp_path, field):
     raw = yaml.safe_load(DATA.read_text(encoding="utf-8"))
-    del raw["studies"][2]["dose"]
+    del raw["studies"][2][field]
     broken = tmp_path / "studies.yaml"
     broken.write_text(yaml.safe_dump(raw, allow_unicode=True, sort_keys=False), encoding="utf-8")
     with pytest.raises(PluginError) as err:
@@ -253,7 +343,7 @@ def test_missing_field_names_file_line_and_study(tmp_path):
     message = str(err.value)
     study_line = next(i for i, line in enumerate(broken.read_text(encoding="utf-8").splitlines(), 1) if f"id: {raw['studies'][2]['id']}" in line)
     assert message.startswith(f"data/studies.yaml:{study_line}: study '{raw['studies'][2]['id']}'"), message
-    assert "'dose'" in message and "not reported in the sources checked" in message
+    assert f"'{field}'" in message and "not reported in the sources checked" in message
 
 
 @pytest.mark.parametrize(
@@ -263,6 +353,9 @@ def test_missing_field_names_file_line_and_study(tmp_path):
         ({"group": "placenta"}, "group must be one of"),
         ({"n": "about 60"}, "n must be a whole number"),
         ({"cite": "demo2020trial"}, "cite must be a list"),
+        ({"checked": "the paper"}, "checked must be a list"),
+        ({"checked": []}, "checked must be a list"),
+        ({"funding": ["a", "b"]}, "funding must be one line of text"),
     ],
 )
 def test_invalid_values_are_clear_errors(changes, message):
@@ -286,16 +379,16 @@ def _visible_ids(page):
 @pytest.mark.browser
 def test_sorting_by_patients_with_mouse_and_keyboard(page, base_url):
     page.goto(base_url + "evidence/studies/")
-    header = page.locator("table.evidence-table__table thead th[data-field='n']")
+    header = page.locator("table.evidence-table__table thead th[data-field='design']")
     button = header.locator("button")
     button.click()
     assert header.get_attribute("aria-sort") == "ascending"
-    values = page.eval_on_selector_all("table.evidence-table__table tbody tr", "rows => rows.map(r => Number(r.children[4].dataset.sortValue))")
+    values = page.eval_on_selector_all("table.evidence-table__table tbody tr", "rows => rows.map(r => Number(r.children[1].dataset.sortValue))")
     assert values == sorted(s["n"] for s in STUDIES)
     button.focus()
     page.keyboard.press("Enter")
     assert header.get_attribute("aria-sort") == "descending"
-    values = page.eval_on_selector_all("table.evidence-table__table tbody tr", "rows => rows.map(r => Number(r.children[4].dataset.sortValue))")
+    values = page.eval_on_selector_all("table.evidence-table__table tbody tr", "rows => rows.map(r => Number(r.children[1].dataset.sortValue))")
     assert values == sorted((s["n"] for s in STUDIES), reverse=True)
     assert page.locator("table.evidence-table__table thead th[aria-sort]").count() == 1
     assert page.console_errors == [] and page.page_errors == []
@@ -336,6 +429,8 @@ def _fixture_site(tmp, site_url: str, data_text: str) -> Path:
     (docs / "evidence" / "studies.md").write_text(
         "# Studies\n\n<!-- studies:count --> studies.\n\n<!-- evidence-table -->\n", encoding="utf-8"
     )
+    accounts = "\n\n".join(f"## {s['study']} {{#study-{hook._slug(s['id'])}}}" for s in RAW["studies"])
+    (docs / "evidence" / "details.md").write_text(f"# Details\n\n{accounts}\n", encoding="utf-8")
     anchors = "\n\n".join(f"## {l['short']}: {l['name']} {{#{l['id']}}}" for l in RAW["labels"])
     (docs / "evidence" / "reading.md").write_text(
         f"# Reading\n\n## Evidence-strength labels\n\n## Registration\n\n{anchors}\n", encoding="utf-8"
@@ -347,7 +442,7 @@ def _fixture_site(tmp, site_url: str, data_text: str) -> Path:
         "hooks": [str(ROOT / "hooks" / "evidence_table.py")],
         "extra_css": ["assets/stylesheets/site.css"],
         "markdown_extensions": ["md_in_html", "attr_list", "toc"],
-        "nav": ["index.md", "evidence/studies.md", "evidence/reading.md"],
+        "nav": ["index.md", "evidence/studies.md", "evidence/reading.md", "evidence/details.md"],
     }
     config_file = tmp / "mkdocs.yml"
     config_file.write_text(yaml.safe_dump(config), encoding="utf-8")
@@ -407,9 +502,42 @@ def test_table_complete_without_javascript(browser, base_url):
         context.close()
 
 
+
+
+# Cards on a phone and on paper (issue 12, item 1)
+
+PHONE = {"viewport": {"width": 375, "height": 740}, "device_scale_factor": 2, "is_mobile": True, "has_touch": True}
+
+# The text of a cell as a reader sees it: citation numbers left out, powers of ten as ^N.
+CELL_TEXT_JS = """cell => { const c = cell.cloneNode(true);
+  c.querySelectorAll('a.footnote-ref').forEach(a => (a.closest('sup') || a).remove());
+  c.querySelectorAll('sup').forEach(s => s.replaceWith('^' + s.textContent));
+  return c.textContent; }"""
+
+# Words of the given elements whose letters land on more than one line ("Stu" / "dy"). A line
+# break after a hyphen ("adverse-" / "event") is ordinary wrapping, so hyphens end a word here.
+SPLIT_WORDS_JS = """els => { const split = [];
+  for (const el of els) {
+    const walker = document.createTreeWalker(el, NodeFilter.SHOW_TEXT);
+    for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+      for (const m of node.textContent.matchAll(/[A-Za-z\u00C0-\u024F0-9]{2,}/g)) {
+        const range = document.createRange();
+        range.setStart(node, m.index); range.setEnd(node, m.index + m[0].length);
+        const tops = new Set([...range.getClientRects()].filter(r => r.width > 0).map(r => Math.round(r.top)));
+        if (tops.size > 1) split.push(m[0]);
+      }
+    }
+  }
+  return split; }"""
+
+
+def _ids(studies):
+    return [f"study-{hook._slug(s['id'])}" for s in studies]
+
+
 @pytest.mark.browser
-def test_no_sideways_page_scroll_at_375px_and_sticky_study_column(browser, base_url):
-    context = browser.new_context(viewport={"width": 375, "height": 740}, device_scale_factor=2, is_mobile=True, has_touch=True)
+def test_main_result_of_every_study_visible_at_375px_without_sideways_scrolling(browser, base_url):
+    context = browser.new_context(**PHONE)
     try:
         pg = context.new_page()
         pg.goto(base_url + "evidence/studies/")
@@ -417,14 +545,94 @@ def test_no_sideways_page_scroll_at_375px_and_sticky_study_column(browser, base_
         assert pg.evaluate("document.documentElement.scrollWidth") <= 375, "the page scrolls sideways at 375 px"
         wrapper = pg.locator(".evidence-table__scroll")
         scroll = wrapper.evaluate("w => ({sw: w.scrollWidth, cw: w.clientWidth})")
-        assert scroll["sw"] > scroll["cw"], "the wide table should scroll inside its wrapper"
-        first = pg.locator("table.evidence-table__table tbody th[scope=row]").first
-        before = first.bounding_box()["x"]
-        wrapper.evaluate("w => { w.scrollLeft = 600; }")
-        pg.wait_for_function("document.querySelector('.evidence-table__scroll').scrollLeft > 0")
-        assert abs(first.bounding_box()["x"] - before) < 1, "the study column does not stay in view"
+        assert scroll["sw"] <= scroll["cw"], f"the studies scroll sideways inside their box: {scroll}"
+        column = _column("efficacy")
+        for study in STUDIES:
+            row = pg.locator(f"#study-{hook._slug(study['id'])}")
+            cell = row.locator(":scope > *").nth(column)
+            cell.scroll_into_view_if_needed()
+            assert cell.is_visible(), f"{study['id']}: main result hidden"
+            box = cell.bounding_box()
+            assert box["x"] >= 0 and box["x"] + box["width"] <= 375, f"{study['id']}: main result off screen: {box}"
+            shown = _squash(cell.evaluate(CELL_TEXT_JS))
+            assert _yaml_plain(study["efficacy"]) in shown, f"{study['id']}: {shown!r}"
+            # the card names the column: its label is drawn before the value
+            label = cell.evaluate("c => getComputedStyle(c, '::before').content")
+            assert label == '"Main result"', label
+        # the header row is not shown; the card's first line is the study, a link to its account
+        assert not pg.locator("table.evidence-table__table thead").is_visible()
+        first = pg.locator("table.evidence-table__table tbody th[scope=row] a").first
+        assert first.get_attribute("href").endswith(f"details/#study-{hook._slug(STUDIES[0]['id'])}")
+    finally:
+        context.close()
+
+
+@pytest.mark.browser
+def test_filters_and_sort_menu_work_on_cards(browser, base_url):
+    context = browser.new_context(**PHONE)
+    try:
+        pg = context.new_page()
+        pg.goto(base_url + "evidence/studies/")
+        pg.locator(".evidence-table__filters").wait_for(state="visible")
+        visible = "table.evidence-table__table tbody tr"
+        pg.select_option("#study-table-filter-source", "Bone marrow")
+        expected = _ids(s for s in STUDIES if s["source_filter"] == "Bone marrow")
+        shown = [i for i in _ids(STUDIES) if pg.locator(f"#{i}").is_visible()]
+        assert shown == expected and expected, shown
+        pg.select_option("#study-table-filter-source", "")
+        assert pg.locator(visible).evaluate_all("rs => rs.filter(r => r.offsetHeight > 0).length") == len(STUDIES)
+        pg.select_option("#study-table-sort", "design:descending")
+        order = pg.locator(visible).evaluate_all("rs => rs.map(r => r.id)")
+        by_n = [i for _, _, i in sorted(((-s["n"], k, i) for k, (s, i) in enumerate(zip(STUDIES, _ids(STUDIES)))))]
+        assert order == by_n, order
+        assert pg.locator("th[data-field='design']").get_attribute("aria-sort") == "descending"
+        pg.select_option("#study-table-sort", "")
+        assert pg.locator(visible).evaluate_all("rs => rs.map(r => r.id)") == _ids(STUDIES)
+        assert pg.locator("th[aria-sort]").count() == 0
         assert pg.evaluate("document.documentElement.scrollWidth") <= 375
-        # the scrolling region is reachable from the keyboard
-        assert wrapper.get_attribute("tabindex") == "0"
+    finally:
+        context.close()
+
+
+@pytest.mark.browser
+def test_study_column_stays_in_view_on_a_wide_screen(page, base_url):
+    page.goto(base_url + "evidence/studies/")
+    page.locator(".evidence-table__filters").wait_for(state="visible")
+    wrapper = page.locator(".evidence-table__scroll")
+    scroll = wrapper.evaluate("w => ({sw: w.scrollWidth, cw: w.clientWidth})")
+    assert scroll["sw"] > scroll["cw"], "the wide table should scroll inside its region"
+    assert page.locator("table.evidence-table__table thead").is_visible()
+    first = page.locator("table.evidence-table__table tbody th[scope=row]").first
+    before = first.bounding_box()["x"]
+    wrapper.evaluate("w => { w.scrollLeft = 600; }")
+    page.wait_for_function("document.querySelector('.evidence-table__scroll').scrollLeft > 0")
+    assert abs(first.bounding_box()["x"] - before) < 1, "the study column does not stay in view"
+    assert wrapper.get_attribute("tabindex") == "0"
+    headers = page.locator("table.evidence-table__table thead th").evaluate_all("hs => hs.map(h => h.textContent.trim())")
+    assert headers == [c[0] for c in hook.COLUMNS]
+
+
+@pytest.mark.browser
+def test_print_shows_cards_without_controls_or_split_words(browser, base_url):
+    context = browser.new_context(viewport={"width": 794, "height": 1123})  # A4 at 96 px per inch
+    try:
+        pg = context.new_page()
+        pg.goto(base_url + "evidence/studies/")
+        pg.locator(".evidence-table__filters").wait_for(state="visible")
+        pg.emulate_media(media="print")
+        controls = pg.locator(".evidence-table :is(button, select, input, label)")
+        assert controls.count() > 0, "the script added no controls to check"
+        shown = controls.evaluate_all("cs => cs.filter(c => c.getClientRects().length > 0).map(c => c.outerHTML.slice(0, 60))")
+        assert shown == [], f"controls printed: {shown}"
+        assert not pg.locator("table.evidence-table__table thead").is_visible()
+        assert all(pg.locator(f"#{i}").is_visible() for i in _ids(STUDIES)), "a study is missing from the print"
+        assert pg.evaluate("document.documentElement.scrollWidth") <= 794, "the print runs off the sheet"
+        headings = pg.locator("table.evidence-table__table th[scope=row], article h1, article h2")
+        assert headings.count() >= len(STUDIES)
+        split = headings.evaluate_all(SPLIT_WORDS_JS)
+        assert split == [], f"words split across lines in print: {split}"
+        cells = pg.locator("table.evidence-table__table td")
+        split = cells.evaluate_all(SPLIT_WORDS_JS)
+        assert split == [], f"words split across lines in printed cells: {split}"
     finally:
         context.close()
