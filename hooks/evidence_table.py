@@ -181,7 +181,8 @@ def render_table(data: dict, reading_link: str = "reading.md", details_link: str
     One real table, with column and row headers for screen readers. Every data cell carries
     its column's name (``data-label``), which the style sheet shows as the cell's label when
     narrow screens and print turn each row into a card; the study's name links to its account
-    on the details page (heading anchor ``study-<id>``).
+    on the details page (heading anchor ``study-<id>``). The study's citation goes on its own
+    line below that link ("Source: 1"), far enough from it for two small tap targets (WCAG 2.5.8).
     """
     labels = data["labels"]
     out = [
@@ -216,7 +217,8 @@ def render_table(data: dict, reading_link: str = "reading.md", details_link: str
             if field == "study":
                 out.append(
                     f'<th scope="row" data-sort-value="{html.escape(study["study"])}" markdown="span">'
-                    f'[{cell_markdown(study["study"])}]({details_link}#{anchor}) [{cites}]</th>'
+                    f'[{cell_markdown(study["study"])}]({details_link}#{anchor}){{: .evidence-table__study }}'
+                    f' Source: [{cites}]</th>'
                 )
             elif field == "label":
                 out.append(

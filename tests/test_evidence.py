@@ -262,7 +262,7 @@ def test_render_table_emits_markdown_cells_with_citations():
     assert '<tr id="study-demo2020"' in out and 'data-source="Umbilical cord"' in out
     assert (
         '<th scope="row" data-sort-value="Demo 2020" markdown="span">'
-        "[Demo 2020](details.md#study-demo2020) [@demo2020trial]</th>"
+        "[Demo 2020](details.md#study-demo2020){: .evidence-table__study } Source: [@demo2020trial]</th>"
     ) in out
     assert '<td data-label="Dose" markdown="span">1 × 10<sup>6</sup> cells/kg</td>' in out
     assert '<td data-label="Main result" markdown="span">DAS28 fell (P&lt;0.05) [@other2021]</td>' in out
