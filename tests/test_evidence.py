@@ -636,3 +636,22 @@ def test_print_shows_cards_without_controls_or_split_words(browser, base_url):
         assert split == [], f"words split across lines in printed cells: {split}"
     finally:
         context.close()
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_cards_at_375px_pass_axe(browser, base_url, scheme):
+    """The card layout keeps the table's accessibility: axe-core on the table region at 375 px
+    (contrast of the labels, tap-target spacing of the study link and its citation)."""
+    from test_quality_gates import AXE_JS, describe, run_axe
+
+    context = browser.new_context(**PHONE, color_scheme=scheme)
+    try:
+        pg = context.new_page()
+        pg.goto(base_url + "evidence/studies/", wait_until="networkidle")
+        pg.locator(".evidence-table__filters").wait_for(state="visible")
+        assert pg.locator("table.evidence-table__table td").first.evaluate("c => getComputedStyle(c).display") == "block"
+        violations = run_axe(pg, AXE_JS.read_text(encoding="utf-8"), ".evidence-table")
+        assert not violations, describe(violations)
+    finally:
+        context.close()
