@@ -363,6 +363,12 @@ def _wrap(text: str, width: int) -> list[str]:
     return lines + [line] if line else lines
 
 
+def _short_name(study: str) -> str:
+    """The study's name without a trailing note in brackets, cut to fit the name column."""
+    name = re.sub(r"\s*\(.*\)\s*$", "", study) or study
+    return name if len(name) <= 19 else name[:18] + "…"
+
+
 def render_map(data: dict, table_href: str) -> str:
     """The evidence map as a static SVG figure; its text alternative is the evidence table."""
     labels, studies, pre = data["labels"], list(data["studies"].values()), data["sof"]["preclinical"]
@@ -391,7 +397,7 @@ def render_map(data: dict, table_href: str) -> str:
             kind = "umbilical" if s["group"] == "umbilical" else "other"
             parts.append(
                 f'<g class="em-study" data-study="{esc(s["id"])}" data-n="{s["n"]}">'
-                f'<text x="0" y="{y}">{esc(s["study"] if len(s["study"]) <= 19 else s["study"][:18] + "…")}</text>'
+                f'<text x="0" y="{y}">{esc(_short_name(s["study"]))}</text>'
                 f'<text class="em-small" x="0" y="{y + 13}">{esc(s["source_filter"])}</text>'
                 f'<rect class="em-bar em-bar--{kind}" x="{name_w}" y="{y - 10}" width="{w:.1f}" height="14"/>'
                 f'<text x="{name_w + w + 5:.1f}" y="{y + 1}">{s["n"]}</text></g>'
