@@ -260,8 +260,8 @@ def render_sof(data: dict, studies_link: str) -> str:
     heads = ("Outcome", "Studies and participants", "Effect against control", "Risk of bias", "Certainty (GRADE)")
     out = [
         '<div class="sof" markdown="1">',
+        f'<p class="sof__comparison" markdown="span">**Comparison:** {md(data["sof"]["comparison"])}</p>',
         '<table class="sof__table" id="sof-table" role="table" aria-label="Summary of findings" markdown="1">',
-        f'<caption>{html.escape(_text(data["sof"]["comparison"]))}</caption>',
         '<thead markdown="1"><tr role="row">',
         *(f'<th scope="col" role="columnheader">{h}</th>' for h in heads),
         '</tr></thead>',
