@@ -132,6 +132,51 @@ def test_diagrams_are_accessible_images(site, md):
         assert words(alternative.get_text(" ")) >= 40, f"{md}: the diagram's text description is too thin"
 
 
+DECISION_PAGE = "considering-a-trial.md"
+# Issue 13: the decision-support page is linked from these pages' body text (not only the nav).
+PAGES_LINKING_TO_DECISION_PAGE = ["index.md", "safety.md", "faq.md"]
+DECISION_PAGE_SECTIONS = [
+    "what-a-genuine-trial-looks-like",
+    "red-flags-of-unproven-clinics",
+    "travelling-abroad-for-cells",
+    "how-to-report-harm",
+    "if-you-have-already-had-a-clinic-infusion",
+]
+
+
+def test_decision_page_follows_safety_in_the_nav():
+    pages = nav_pages()
+    assert DECISION_PAGE in pages, f"{DECISION_PAGE} is not in the nav of mkdocs.yml"
+    assert pages.index(DECISION_PAGE) == pages.index("safety.md") + 1, (
+        f"{DECISION_PAGE} should come right after safety.md in the nav; the order is {pages}"
+    )
+
+
+def test_decision_page_has_its_sections(site):
+    node = article(site, DECISION_PAGE)
+    missing = [ident for ident in DECISION_PAGE_SECTIONS if node.find(id=ident) is None]
+    assert not missing, f"{DECISION_PAGE}: no section(s) {missing}"
+
+
+@pytest.mark.parametrize("md", PAGES_LINKING_TO_DECISION_PAGE)
+def test_decision_page_is_linked_from_the_body(site, md):
+    page = html_path(site, md)
+    target = html_path(site, DECISION_PAGE).resolve()
+    clone = BeautifulSoup(str(article(site, md)), "lxml")
+    for box in clone.select(".admonition"):  # the Key points box and notices do not count
+        box.decompose()
+    linked = []
+    for a in clone.find_all("a", href=True):
+        href = a["href"].split("#")[0]
+        if not href or href.startswith(("http:", "https:", "mailto:")):
+            continue
+        dest = (page.parent / href).resolve()
+        if dest.is_dir():
+            dest = dest / "index.html"
+        linked.append(dest)
+    assert target in linked, f"{md}: its text has no link to {DECISION_PAGE}"
+
+
 @pytest.mark.parametrize("md", CONTENT_PAGES)
 def test_no_errors_from_the_original_brief(site, md):
     text = " ".join(soup(html_path(site, md)).get_text(" ").lower().split())

@@ -162,7 +162,7 @@ def test_corrections_from_the_review_are_in_the_data():
     alvaro = by_id["alvarogracia2017"]["efficacy"]
     assert alvaro.startswith("No clear ACR20 advantage over placebo at month 1") and "0 of 7" in alvaro
     assert "no statistical comparison" in alvaro
-    assert by_id["ghoryani2019"]["registration"].startswith("NCT03333681")
+    assert _yaml_plain(by_id["ghoryani2019"]["registration"]).startswith("NCT03333681")
 
 
 def test_each_study_links_to_its_account_on_the_details_page(site, rows):
@@ -431,6 +431,9 @@ def _fixture_site(tmp, site_url: str, data_text: str) -> Path:
     )
     accounts = "\n\n".join(f"## {s['study']} {{#study-{hook._slug(s['id'])}}}" for s in RAW["studies"])
     (docs / "evidence" / "details.md").write_text(f"# Details\n\n{accounts}\n", encoding="utf-8")
+    registered = sorted(set(re.findall(r"trials\.md#([a-z0-9-]+)", data_text)))
+    trials = "\n\n".join(f"## {t.upper()} {{#{t}}}" for t in registered)
+    (docs / "evidence" / "trials.md").write_text(f"# Trials\n\n{trials}\n", encoding="utf-8")
     anchors = "\n\n".join(f"## {l['short']}: {l['name']} {{#{l['id']}}}" for l in RAW["labels"])
     (docs / "evidence" / "reading.md").write_text(
         f"# Reading\n\n## Evidence-strength labels\n\n## Registration\n\n{anchors}\n", encoding="utf-8"
@@ -442,7 +445,7 @@ def _fixture_site(tmp, site_url: str, data_text: str) -> Path:
         "hooks": [str(ROOT / "hooks" / "evidence_table.py")],
         "extra_css": ["assets/stylesheets/site.css"],
         "markdown_extensions": ["md_in_html", "attr_list", "toc"],
-        "nav": ["index.md", "evidence/studies.md", "evidence/reading.md", "evidence/details.md"],
+        "nav": ["index.md", "evidence/studies.md", "evidence/reading.md", "evidence/details.md", "evidence/trials.md"],
     }
     config_file = tmp / "mkdocs.yml"
     config_file.write_text(yaml.safe_dump(config), encoding="utf-8")
