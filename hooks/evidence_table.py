@@ -13,6 +13,12 @@ page right after the table, without its comments (jsmin): no other page carries 
 page needs no extra request (a separate file, fetched while the page loads, delayed its first
 paint in Lighthouse's model).
 
+The columns come in reading order (``COLUMNS``): design and size, evidence strength, main result
+and harms first, then the cells, dose, route, follow-up, registration, patients at entry,
+patients analysed and funding. The style sheet shows each row as a card in that order on narrow
+screens and in print. Each study's name links to its account on ``evidence/details.md``
+(heading anchor ``study-<id>``; the strict build fails if one is missing).
+
 Errors in the data stop the build with a message naming the file, the line and the study.
 """
 
