@@ -208,6 +208,16 @@ def test_accepted_difference_with_reason(tmp_path, capsys):
     assert rows(report, "Acceptances that no longer apply")
 
 
+def test_correction_accepted_by_its_notice_doi(tmp_path, capsys):
+    notice = recorded("crossref/corrected.json")["message"]["updated-by"][0]["DOI"]
+    text = ("accepted:\n  - key: corrected2020\n    field: correction\n"
+            f"    value: {notice}\n    reason: The corrected figures are the ones the page quotes.\n")
+    _, report, _, _, _ = run(tmp_path, capsys, accepted_text=text)
+    assert ("corrected2020", "crossref", "correction") not in {
+        (r[0], r[1], r[2]) for r in rows(report, "Corrections and expressions of concern")}
+    assert [r[0] for r in rows(report, "Accepted differences")] == ["corrected2020"]
+
+
 def test_accepted_file_errors_name_file_and_line(tmp_path, capsys):
     text = "accepted:\n  - key: nosuchkey\n    field: year\n    reason: Because it is right as it stands.\n"
     code, _, captured, _, _ = run(tmp_path, capsys, accepted_text=text)

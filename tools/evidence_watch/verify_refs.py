@@ -354,10 +354,19 @@ def apply_accepted(checks: list[Check], accepted: list[Acceptance]) -> None:
                 name = "missing"
             for a in accepted:
                 if a.key == c.ref.key and a.field == name and a.source in (None, c.source) and \
-                        (a.value is None or fold(a.value) == fold(f.registry)):
+                        _value_matches(a.value, f):
                     f.accepted = a.reason
                     a.used = True
                     break
+
+
+def _value_matches(value: str | None, finding: Finding) -> bool:
+    """No value accepts any; a data field needs the registry's value; a notice its DOI or text."""
+    if value is None:
+        return True
+    if finding.kind in NOTICE_FIELDS:
+        return bool(fold(value)) and fold(value) in fold(finding.registry)
+    return fold(value) == fold(finding.registry)
 
 
 # ---- running ------------------------------------------------------------------------------
