@@ -18,6 +18,8 @@ help:
 	@echo "make report - Lighthouse, transfer, axe per page + build timings and scale run (needs Node)"
 	@echo "make lighthouse - the per-page table and budgets only (what CI runs)"
 	@echo "make lock   - re-resolve requirements.lock from pyproject.toml (needs uv)"
+	@echo "make verify-refs - check references.bib against Crossref and PubMed (needs network)"
+	@echo "make watch  - new or changed MSC-in-RA trials and papers since the evidence date (needs network)"
 
 $(STAMP): requirements.lock
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11+ is needed (set PYTHON=python3.x)")'
@@ -63,3 +65,13 @@ lock:
 
 clean:
 	rm -rf site .pytest_cache node_modules
+
+# Evidence watch (tools/evidence_watch/): read-only registry checks; reports go to stdout and
+# .cache/evidence-watch/. Exit status of the tools: 0 nothing to report, 1 findings,
+# 2 a repository file is wrong, 3 no network. EVIDENCE_ARGS passes options (--out, --summary).
+.PHONY: verify-refs watch
+verify-refs: $(STAMP)
+	$(BIN)/python -m tools.evidence_watch.verify_refs $(EVIDENCE_ARGS)
+
+watch: $(STAMP)
+	$(BIN)/python -m tools.evidence_watch.watch $(EVIDENCE_ARGS)
