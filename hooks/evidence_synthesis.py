@@ -261,19 +261,19 @@ def render_sof(data: dict, studies_link: str) -> str:
     out = [
         '<div class="sof" markdown="1">',
         f'<p class="sof__comparison" markdown="span">**Comparison:** {md(data["sof"]["comparison"])}</p>',
-        '<table class="sof__table" id="sof-table" role="table" aria-label="Summary of findings" markdown="1">',
-        '<thead markdown="1"><tr role="row">',
-        *(f'<th scope="col" role="columnheader">{h}</th>' for h in heads),
+        '<table class="sof__table" id="sof-table" aria-label="Summary of findings" markdown="1">',
+        '<thead markdown="1"><tr>',
+        *(f'<th scope="col">{h}</th>' for h in heads),
         '</tr></thead>',
         '<tbody markdown="1">',
     ]
     for o in data["sof"]["outcomes"]:
         out.append(
-            f'<tr role="row" id="sof-{html.escape(o["id"])}" data-outcome="{html.escape(o["id"])}" '
+            f'<tr id="sof-{html.escape(o["id"])}" data-outcome="{html.escape(o["id"])}" '
             f'data-studies="{o["n_studies"]}" data-participants="{o["participants"]}" '
             f'data-certainty="{o["certainty"]}" markdown="1">'
         )
-        out.append(f'<th scope="row" role="rowheader" markdown="span">{md(o["outcome"])}</th>')
+        out.append(f'<th scope="row" markdown="span">{md(o["outcome"])}</th>')
         if o["studies"]:
             rows = []
             for sid in o["studies"]:
@@ -291,11 +291,11 @@ def render_sof(data: dict, studies_link: str) -> str:
             who = f'**No RA study.** {md(o["external"])}'
         else:
             who = "**No study** in the evidence table reported this outcome."
-        out.append(f'<td role="cell" data-label="Studies and participants" markdown="span">{who}</td>')
+        out.append(f'<td data-label="Studies and participants" markdown="span">{who}</td>')
         interval = md(o["interval"])
         effect = f'{md(o["effect"])}<br>*Interval:* {interval}'
-        out.append(f'<td role="cell" data-label="Effect against control" markdown="span">{effect}</td>')
-        out.append(f'<td role="cell" data-label="Risk of bias" markdown="span">{md(o["risk_of_bias"])}</td>')
+        out.append(f'<td data-label="Effect against control" markdown="span">{effect}</td>')
+        out.append(f'<td data-label="Risk of bias" markdown="span">{md(o["risk_of_bias"])}</td>')
         if o["certainty"] == "none":
             grade = "**Not graded**: no data"
         else:
@@ -307,7 +307,7 @@ def render_sof(data: dict, studies_link: str) -> str:
                 f'<span class="sof__grade" aria-hidden="true">{SYMBOLS[o["certainty"]]}</span> '
                 f'**{o["certainty"].capitalize()}**<br>Starts {o["start"]} ({start}){reasons}'
             )
-        out.append(f'<td role="cell" data-label="Certainty" markdown="span">{grade}</td>')
+        out.append(f'<td data-label="Certainty" markdown="span">{grade}</td>')
         out.append("</tr>")
     out += ["</tbody>", "</table>", "</div>"]
     return "\n".join(out)
@@ -319,9 +319,9 @@ def render_trials(data: dict, studies_link: str) -> str:
              "Status", "Results posted", "Published study")
     out = [
         '<div class="sof trials" markdown="1">',
-        '<table class="sof__table" id="trials-table" role="table" aria-label="Registered trials of MSCs in rheumatoid arthritis" markdown="1">',
-        '<thead markdown="1"><tr role="row">',
-        *(f'<th scope="col" role="columnheader">{h}</th>' for h in heads),
+        '<table class="sof__table" id="trials-table" aria-label="Registered trials of MSCs in rheumatoid arthritis" markdown="1">',
+        '<thead markdown="1"><tr>',
+        *(f'<th scope="col">{h}</th>' for h in heads),
         '</tr></thead>',
         '<tbody markdown="1">',
     ]
@@ -341,12 +341,12 @@ def render_trials(data: dict, studies_link: str) -> str:
             ("Results posted", "Yes" if t["results_posted"] else "No"),
             ("Published study", published),
         )
-        out.append(f'<tr role="row" id="{html.escape(anchor)}" data-trial="{html.escape(t["id"])}" markdown="1">')
+        out.append(f'<tr id="{html.escape(anchor)}" data-trial="{html.escape(t["id"])}" markdown="1">')
         out.append(
-            f'<th scope="row" role="rowheader" markdown="span">{html.escape(t["id"])}<br>'
+            f'<th scope="row" markdown="span">{html.escape(t["id"])}<br>'
             f'{html.escape(t["registry"])}, read {t["checked"].isoformat()} [{cites}]</th>'
         )
-        out += [f'<td role="cell" data-label="{h}" markdown="span">{v}</td>' for h, v in cells]
+        out += [f'<td data-label="{h}" markdown="span">{v}</td>' for h, v in cells]
         out.append("</tr>")
     out += ["</tbody>", "</table>", "</div>"]
     return "\n".join(out)
