@@ -1,18 +1,25 @@
 """glossary hook: one list of abbreviations and terms, used three ways.
 
 ``includes/abbreviations.md`` (Python-Markdown ``abbr`` syntax, ``*[TERM]: Meaning``) is the single
-source. pymdownx.snippets appends it to every page, so each use of a term becomes ``<abbr title>``.
-This hook
+source. This hook
 
 * fails the build (file and line) when a term is defined twice or a line is not a definition;
-* makes every ``<abbr>`` reachable by keyboard (``tabindex="0"``): on focus, site.css writes the
-  meaning out after the term (hovering shows the browser's tooltip);
-* writes the sorted glossary, with an anchor per term, at the end of ``docs/glossary.md``.
+* hands the terms to the ``abbr`` extension as its ``glossary`` (the same result as appending the
+  file to every page with pymdownx.snippets, without parsing 77 more lines per page), so each use
+  of a term becomes ``<abbr title>``;
+* keeps the ``<abbr>`` at the first use of each term on a page only, and makes it reachable by
+  keyboard (``tabindex="0"``): Material's tooltip (feature ``content.tooltips``) shows the meaning
+  on hover, on focus and on a tap. Later uses are plain text, so a keyboard user meets each term
+  once, not at every use;
+* writes the sorted glossary, with an anchor per term, at the end of ``docs/glossary.md``, and
+  gives each term its own entry in the search index (the list itself is left out of the page's
+  entry, so a search for one term does not return the whole glossary).
 """
 
 from __future__ import annotations
 
 import html
+import json
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,6 +30,9 @@ SOURCE = "includes/abbreviations.md"
 GLOSSARY_PAGE = "glossary.md"
 DEFINITION = re.compile(r"^\*\[(?P<term>[^\]]+)\]:\s*(?P<meaning>\S.*)$")
 TAG = re.compile(r"<(/?)(a|abbr|button|summary)(?=[\s>/])[^>]*>", re.I)
+ABBR_OR_INTERACTIVE = re.compile(
+    r"<abbr\b[^>]*>(?P<term>.*?)</abbr>|<(?P<closing>/?)(?P<name>a|button|summary)(?=[\s>/])[^>]*>", re.I | re.S
+)
 # Interactive elements: an <abbr> inside one must not be focusable itself (invalid HTML, and
 # the keyboard already stops on the link or button).
 INTERACTIVE = {"a", "button", "summary"}
@@ -88,19 +98,52 @@ def listed_terms(terms: list[Term]) -> list[Term]:
     return sorted(kept, key=lambda t: _natural(t.term))
 
 
-def glossary_html(terms: list[Term]) -> str:
-    """The glossary as a definition list, one anchor per term (raw HTML, so terms are not re-wrapped)."""
-    rows = []
-    seen: set[str] = set()
+def entries(terms: list[Term]) -> list[tuple[str, Term]]:
+    """(anchor, term) for each term listed on the glossary page, anchors made unique."""
+    out, seen = [], set()
     for t in listed_terms(terms):
         ident = anchor(t.term)
         while ident in seen:
             ident += "-x"
         seen.add(ident)
-        rows.append(
-            f'<dt id="{ident}"><dfn>{html.escape(t.term)}</dfn></dt>\n<dd>{html.escape(t.meaning)}</dd>'
-        )
-    return '<dl class="glossary-list">\n' + "\n".join(rows) + "\n</dl>"
+        out.append((ident, t))
+    return out
+
+
+def glossary_html(terms: list[Term]) -> str:
+    """The glossary as a definition list, one anchor per term (raw HTML, so terms are not re-wrapped).
+    The list is left out of the page's search entry: each term gets its own (on_post_build)."""
+    rows = [
+        f'<dt id="{ident}"><dfn>{html.escape(t.term)}</dfn></dt>\n<dd>{html.escape(t.meaning)}</dd>'
+        for ident, t in entries(terms)
+    ]
+    return '<dl class="glossary-list" data-search-exclude>\n' + "\n".join(rows) + "\n</dl>"
+
+
+def first_use_only(content: str) -> str:
+    """Keep one ``<abbr>`` per term on a page, the first outside a link, button or summary (or the
+    very first, if every use is inside one); write the other uses as plain text."""
+    uses: dict[str, list[tuple[re.Match, bool]]] = {}
+    depth = 0
+    matches = list(ABBR_OR_INTERACTIVE.finditer(content))
+    for match in matches:
+        if match["name"]:
+            depth = max(depth - 1, 0) if match["closing"] else depth + 1
+        else:
+            uses.setdefault(match["term"], []).append((match, depth > 0))
+    kept = set()
+    for found in uses.values():
+        outside = [m for m, inside in found if not inside]
+        kept.add((outside or [found[0][0]])[0].start())
+    out, last = [], 0
+    for match in matches:
+        if match["name"] or match.start() in kept:
+            continue
+        out.append(content[last:match.start()])
+        out.append(match["term"])
+        last = match.end()
+    out.append(content[last:])
+    return "".join(out)
 
 
 def add_tabindex(content: str) -> str:
@@ -121,19 +164,42 @@ def add_tabindex(content: str) -> str:
 
 def on_config(config):
     root = Path(config.config_file_path).parent
-    load_glossary(root)  # fail early, before any page is built
+    terms = load_glossary(root)  # fail early, before any page is built
+    if "abbr" in config.markdown_extensions:
+        config.mdx_configs.setdefault("abbr", {})["glossary"] = {t.term: t.meaning for t in terms}
     watch = str(root / "includes")
     if watch not in config.watch:
         config.watch.append(watch)
     return config
 
 
+_glossary_url: list[str] = []
+
+
 def on_page_markdown(markdown, page, config, files):
     if page.file.src_uri != GLOSSARY_PAGE:
         return markdown
+    _glossary_url[:] = [page.url]
     terms = load_glossary(Path(config.config_file_path).parent)
     return markdown.rstrip() + "\n\n" + glossary_html(terms) + "\n"
 
 
 def on_page_content(html_content, page, config, files):
-    return add_tabindex(html_content)
+    return add_tabindex(first_use_only(html_content))
+
+
+def search_entries(terms: list[Term], url: str) -> list[dict]:
+    """One search index entry per glossary term, in the format of Material's search index."""
+    return [{"location": f"{url}#{ident}", "title": t.term, "text": html.escape(t.meaning)} for ident, t in entries(terms)]
+
+
+def on_post_build(config):
+    index_file = Path(config.site_dir) / "search" / "search_index.json"
+    if not _glossary_url or not index_file.is_file():
+        return
+    url = _glossary_url[0]
+    index = json.loads(index_file.read_text(encoding="utf-8"))
+    docs = index["docs"]
+    at = max((i for i, d in enumerate(docs) if d["location"].split("#")[0] == url), default=len(docs) - 1)
+    docs[at + 1:at + 1] = search_entries(load_glossary(Path(config.config_file_path).parent), url)
+    index_file.write_text(json.dumps(index, ensure_ascii=False, separators=(",", ":")), encoding="utf-8")

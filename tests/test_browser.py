@@ -61,23 +61,6 @@ def test_dark_mode_toggle_switches_scheme(page, base_url):
     assert background != "rgb(255, 255, 255)", "dark scheme still paints a white page"
 
 
-def test_material_scripts_start_after_the_first_paint(page, base_url):
-    """overrides/main.html: the bundle is fetched after the first paint, then mounts as usual."""
-    page.goto(base_url + CITING_PAGE)
-    wait_for_material(page)
-    timing = page.evaluate("""() => ({
-        paint: performance.getEntriesByName("first-contentful-paint")[0]?.startTime,
-        bundle: performance.getEntriesByType("resource").find(r => /bundle\\.[0-9a-f]+\\.min\\.js$/.test(r.name))?.startTime,
-        js: [...document.documentElement.classList],
-        mounted: document.body.dataset.mdColorMedia,
-    })""")
-    assert timing["paint"] is not None and timing["bundle"] is not None, timing
-    assert timing["bundle"] >= timing["paint"], f"the bundle was requested before the first paint: {timing}"
-    assert "js" in timing["js"] and "no-js" not in timing["js"], timing
-    # Material's palette component, once mounted, marks <body> with the media query it follows
-    assert timing["mounted"], f"Material's components did not mount: {timing}"
-
-
 @pytest.mark.parametrize("md", nav_pages())
 def test_no_console_errors_and_no_third_party_requests(page, base_url, site, md):
     url = base_url + html_path(site, md).parent.relative_to(site).as_posix() + "/"

@@ -32,6 +32,13 @@ VNU_FILTERS = [
         "search) so that Firefox does not restore an open drawer or search after Back. HTML allows the "
         "attribute only on text-like inputs, but browsers honour it; removing it means forking base.html.",
     ),
+    (
+        re.compile(r"^Bad value “” for attribute “tabindex” on element “label”"),
+        re.compile(r'<label class="md-nav__link[^"]*" for="__nav_[0-9_]+" id="__nav_[0-9_]+_label" tabindex(="")?>'),
+        "Material's partials/nav-item.html writes tabindex=\"\" on the labels of navigation sections "
+        "(navigation.sections), where it means 'not focusable'. Browsers treat an empty tabindex as "
+        "absent, so readers see no difference; a 173-line fork of the partial for it was removed (issue 12).",
+    ),
 ]
 
 

@@ -22,7 +22,7 @@ def test_minify_strips_comments_and_indentation_only():
 def test_built_pages_inline_scripts_are_minified(site):
     page = (site / "index.html").read_text(encoding="utf-8")
     scripts = [s for s in re.findall(r"<script>(.*?)</script>", page, re.S) if len(s) > 400]
-    # the lazy search loader and the after-paint loader (overrides/)
-    assert any("NativeWorker" in s for s in scripts) and any("data-after-paint" in s for s in scripts)
+    # the lazy search loader and the citation sheet (overrides/)
+    assert any("NativeWorker" in s for s in scripts) and any("citation-sheet" in s for s in scripts)
     for script in scripts:
         assert "/*" not in script and "\n  " not in script, script[:200]
