@@ -184,6 +184,8 @@ def render_table(data: dict, reading_link: str = "reading.md") -> str:
             "data-label": f"{label['short']}: {label['name']}",
         }
         attr_text = " ".join(f'{k}="{html.escape(str(v))}"' for k, v in attrs.items())
+        # hooks/citations.py reports a problem with this row's citations at the data file's line
+        out.append(f"<!-- source: {DATA_FILE}:{study.get('__line__', 1)} -->")
         out.append(f'<tr {attr_text} markdown="1">')
         for _header, field, _sort in COLUMNS:
             if field == "study":
