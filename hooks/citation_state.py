@@ -54,6 +54,8 @@ def work_fields(key: str) -> dict | None:
                   if name.lower() in ("title", "journal", "year", "volume", "number", "pages", "doi")}
         authors = []
         for person in entry.persons.get("author", []):
+            if str(person) == "others":  # BibTeX "and others": the list is knowingly incomplete
+                continue
             last = _text(" ".join(person.prelast_names + person.last_names))
             first = _text(" ".join(person.first_names + person.middle_names))
             authors.append(f"{last}, {first}".strip(", ") if first else last)

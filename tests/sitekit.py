@@ -81,7 +81,23 @@ def serve(directory: Path) -> Iterator[str]:
 
 
 def soup(path: Path) -> BeautifulSoup:
+    """A fresh parse of ``path`` (the caller may change the tree)."""
     return BeautifulSoup(path.read_text(encoding="utf-8"), "lxml")
+
+
+@functools.lru_cache(maxsize=None)
+def _parsed(path: str, mtime_ns: int, size: int) -> BeautifulSoup:
+    return BeautifulSoup(Path(path).read_text(encoding="utf-8"), "lxml")
+
+
+def cached_soup(path: Path) -> BeautifulSoup:
+    """The parse of ``path`` shared by every test in the session (each page is parsed once).
+
+    Read only: never change the tree (decompose, extract...); clone a node first with
+    ``BeautifulSoup(str(node), "lxml")``.
+    """
+    stat = Path(path).stat()
+    return _parsed(str(path), stat.st_mtime_ns, stat.st_size)
 
 
 def nav_pages(config_file: Path = ROOT / "mkdocs.yml") -> list[str]:
@@ -92,6 +108,7 @@ def nav_pages(config_file: Path = ROOT / "mkdocs.yml") -> list[str]:
         pass
 
     _Loader.add_constructor("!ENV", lambda loader, node: None)
+    _Loader.add_constructor("!relative", lambda loader, node: None)
     _Loader.add_multi_constructor("tag:yaml.org,2002:python/", lambda loader, suffix, node: None)
     cfg = yaml.load(config_file.read_text(encoding="utf-8"), Loader=_Loader)
 
