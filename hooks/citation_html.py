@@ -155,12 +155,12 @@ def nearest_headings(content: str, positions: list[int]) -> list[tuple[int, str,
 
 
 def raw_markup(page_html: str) -> list[str]:
-    """Citation markup that must never reach readers (code, pre and scripts excepted)."""
-    text = LITERAL_BLOCKS.sub("", page_html)
+    """Citation markup in the text readers see (code, pre, scripts, comments and attributes excepted)."""
+    text = TAG.sub("\x00", LITERAL_BLOCKS.sub("", page_html))  # text only: attributes are not read
     found = []
     for match in RAW_MARKUP.finditer(text):
         snippet = text[max(0, match.start() - 30) : match.end() + 30].replace("\n", " ")
-        found.append(repr(TAG.sub("", snippet).strip()))
+        found.append(repr(" ".join(snippet.replace("\x00", "").split())))
     return found
 
 

@@ -301,6 +301,56 @@ def test_citation_inside_a_snippet_is_reported_once_at_the_snippet(tmp_path):
     ], messages
 
 
+def test_key_in_the_wrong_letter_case_is_an_error_naming_the_key(tmp_path):
+    """pybtex finds keys whatever their case; the page would list the same work twice."""
+    messages = build_errors(tmp_path, {"docs/sub/second.md": ("[@wang2013umbilical]", "[@Wang2013Umbilical]")})
+    assert (
+        "docs/sub/second.md:3: the citation key '@Wang2013Umbilical' differs in letter case from the "
+        "bibliography key 'wang2013umbilical'. Write [@wang2013umbilical]."
+    ) in messages, messages
+
+
+LITERAL_PAGE = """# Literal citations
+
+Text [@wang2013umbilical].
+
+    [@mcinnes2011pathogenesis] in an indented code block
+
+!!! note
+
+    In an admonition:
+
+        [@noel2009accents] indented code inside it
+
+<!-- [@unknown2020key] a note to editors -->
+
+<div class="raw" title="[@unknown2021key]">
+<p>raw HTML</p>
+</div>
+"""
+
+
+def test_no_citation_in_indented_code_comments_or_raw_html(tmp_path):
+    """Published as written (no [^key], no placeholder characters); unknown keys there are no error."""
+    site = build_fixture(tmp_path, {"docs/sub/second.md": LITERAL_PAGE})
+    html = (site / "sub" / "second" / "index.html").read_text(encoding="utf-8")
+    page = soup(site / "sub" / "second" / "index.html")
+    codes = [c.get_text() for c in page.select("article pre code")]
+    assert "[@mcinnes2011pathogenesis] in an indented code block\n" in codes
+    assert "[@noel2009accents] indented code inside it\n" in codes
+    assert "<!-- [@unknown2020key] a note to editors -->" in html
+    assert page.select_one("div.raw")["title"] == "[@unknown2021key]"
+    assert not re.search("[\ue000-\uf8ff]|\\[\\^", html)
+    assert [li["id"] for li in page.select(".footnote li")] == ["fn:wang2013umbilical"]
+
+
+def test_citation_text_in_raw_html_is_not_resolved_and_the_guard_says_so(tmp_path):
+    page = "# Raw\n\nText [@wang2013umbilical].\n\n<div>\n<p>See [@unknown2021key].</p>\n</div>\n"
+    messages = build_errors(tmp_path, {"docs/sub/second.md": page})
+    assert [m for m in messages if "unknown citation key" in m] == []
+    assert any(m.startswith("docs/sub/second.md: raw citation markup reached the published page") for m in messages)
+
+
 def test_unreadable_citation_syntax(tmp_path):
     messages = build_errors(tmp_path, {"docs/sub/second.md": ("[@wang2013umbilical]", "[@wang2013umbilical; mcinnes]")})
     assert any(m.startswith("docs/sub/second.md:3: cannot read the citation '[@wang2013umbilical; mcinnes]'") for m in messages)
