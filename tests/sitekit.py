@@ -131,6 +131,16 @@ def html_path(site: Path, md: str) -> Path:
     return site / stem / "index.html"
 
 
+def page_url(base_url: str, md: str) -> str:
+    """The served URL of a docs-relative Markdown path (directory URLs)."""
+    stem = md[: -len(".md")]
+    if stem == "index" or stem.endswith("/index"):
+        stem = stem[: -len("index")]
+    else:
+        stem += "/"
+    return base_url + stem
+
+
 def wait_for_material(page, timeout: float = 10_000) -> None:
     """Wait until Material's bundle has started and mounted its components on this page.
 
