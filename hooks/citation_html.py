@@ -38,11 +38,21 @@ class Item:
     locator: str = ""
 
 
-def block_items(sups: str, cites: list[Cite]) -> list[Item]:
-    """Pair the <sup> elements of one block with the block's citations (same order)."""
+def block_items(sups: str, cites: list[Cite], unresolved: list[str] | None = None) -> list[Item]:
+    """Pair the <sup> elements of one block with the block's citations (by key, in order).
+
+    A citation with no <sup> (the resolver did not resolve it) is added to ``unresolved``.
+    """
     items = []
-    for match, cite in zip(SUP_PARTS.finditer(sups), cites):
+    left = list(cites)
+    for match in SUP_PARTS.finditer(sups):
+        cite = next((c for c in left if c.key == match["key"]), None)
+        if cite is None:
+            continue
+        left.remove(cite)
         items.append(Item(match["key"], int(match["num"]), match["id"], format_locator(cite.locator) if cite.locator else ""))
+    if unresolved is not None:
+        unresolved += [c.key for c in left]
     return items
 
 
@@ -85,10 +95,13 @@ def group_markup(items: list[Item]) -> str:
     return f'<sup class="citation" data-search-exclude>{WORD_JOINER}{",".join(pieces)}{extra}</sup>'
 
 
-def group_citations(content: str, blocks: list[list[Cite]]) -> tuple[str, list[tuple[int, list[Item]]]]:
+def group_citations(
+    content: str, blocks: list[list[Cite]], unresolved: list[str] | None = None
+) -> tuple[str, list[tuple[int, list[Item]]]]:
     """Replace each run of adjacent citation blocks by one superscript group.
 
     Returns the new HTML and, for each group, its position in the new HTML and its items.
+    Keys the resolver left without a footnote reference are added to ``unresolved``.
     """
     groups: list[tuple[int, list[Item]]] = []
     out: list[str] = []
@@ -98,7 +111,7 @@ def group_citations(content: str, blocks: list[list[Cite]]) -> tuple[str, list[t
         items: list[Item] = []
         start = 0
         for marker in MARKER.finditer(run.group(0)):
-            items += block_items(run.group(0)[start : marker.start()], blocks[int(marker.group(1))])
+            items += block_items(run.group(0)[start : marker.start()], blocks[int(marker.group(1))], unresolved)
             start = marker.end()
         before = content[last : run.start()]
         space = SPACE_BEFORE.search(before)

@@ -240,7 +240,14 @@ def on_page_content(html, page, config, files):
         return html
     found = state.pages.get(page.file.src_uri)
     if found and found.blocks:
-        html, groups = chtml.group_citations(html, found.blocks)
+        unresolved: list[str] = []
+        html, groups = chtml.group_citations(html, found.blocks, unresolved)
+        if unresolved:
+            _warn(
+                f"{_page_src(page, config)}: the resolver (mkdocs-bibtex) left {', '.join(sorted(set(unresolved)))} "
+                "unresolved although references.bib has them. Under `make serve`, stop and start it again "
+                "(the plugin re-reads references.bib only when the file is newer than its last reading)."
+            )
         places = chtml.nearest_headings(html, [pos for pos, _ in groups])
         for (_, items), (level, anchor, text) in zip(groups, places):
             for item in items:

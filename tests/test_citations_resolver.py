@@ -118,6 +118,26 @@ def test_it_rereads_the_bibliography_after_an_edit_under_serve(tmp_path):
     assert out == "Text [^new2022entry].\n"
 
 
+def test_it_keeps_its_bibliography_for_a_file_that_is_not_newer(tmp_path):
+    """The plugin object outlives a build in one process (serve, tests) and skips reading a .bib
+    older than its last configuration, even another file: the tests' copies get new times
+    (tests/citation_fixture.py), and a .bib restored with an old time under `make serve` needs a
+    restart. If this test fails, the plugin re-reads on its own: the copies may keep their times."""
+    from mkdocs.config import load_config
+
+    plugin, _ = make_plugin(tmp_path)
+    other = tmp_path / "other"
+    (other / "docs").mkdir(parents=True)
+    (other / "refs.bib").write_text(BIB.replace("smith2020trial", "jones2021study"), encoding="utf-8")
+    past = time.time() - 3600
+    os.utime(other / "refs.bib", (past, past))
+    (other / "mkdocs.yml").write_text((tmp_path / "mkdocs.yml").read_text(encoding="utf-8"), encoding="utf-8")
+    config = load_config(str(other / "mkdocs.yml"))
+    assert config.plugins["bibtex"] is plugin, "mkdocs-bibtex's plugin object is no longer kept between builds"
+    plugin.on_config(config)
+    assert resolve(plugin, config, "[@jones2021study]") == ""  # unknown to the kept bibliography: dropped
+
+
 @pytest.fixture(autouse=True)
 def _hooks_on_path(monkeypatch):
     monkeypatch.syspath_prepend(str(ROOT / "hooks"))

@@ -402,6 +402,13 @@ def test_locator_breaks_a_range():
     assert visible(out) == "1,2(table 2),3"
 
 
+def test_a_citation_the_resolver_dropped_is_reported():
+    html = sup("a", 1) + marker(0)
+    unresolved = []
+    out, groups = chtml.group_citations(html, [[cmd.Cite("a"), cmd.Cite("b")]], unresolved)
+    assert unresolved == ["b"] and [i.key for i in groups[0][1]] == ["a"]
+
+
 def test_locator_is_escaped():
     out = chtml.group_markup([chtml.Item("a", 1, "fnref:a", "<b>")])
     assert "(&lt;b&gt;)" in out

@@ -29,7 +29,7 @@ def copy_project(dest: Path) -> Path:
     for name in PROJECT_FILES:
         source = ROOT / name
         if source.is_dir():
-            shutil.copytree(source, dest / name, ignore=shutil.ignore_patterns("__pycache__"))
+            shutil.copytree(source, dest / name, ignore=shutil.ignore_patterns("__pycache__"), copy_function=shutil.copy)
         else:
             shutil.copy(source, dest / name)
     return dest / "mkdocs.yml"
