@@ -2,12 +2,16 @@
 
 mkdocs-bibtex stays the resolver ([@key; @other] -> Python-Markdown footnote references
 [^key][^other]), configured with ``bib_by_default: false`` so that it writes no reference list
-of its own. This hook uses only that configuration and public output and does the rest itself:
-the footnote definitions, the formatted references, grouping and locators. The plugin still
-formats each cited entry with pybtex's plain style (text that is never used); that style cannot
-format an article without authors, and the plugin's warning about it is dropped for keys this
-hook formats itself (_UnusedTextWarnings). tests/test_citations_resolver.py fails loudly if the
-pinned plugin's behaviour changes.
+of its own. This hook uses only its configuration and public output and does the rest itself:
+the footnote definitions, the formatted references, grouping and locators.
+
+The plugin formats every cited entry of every page with pybtex's plain style even when it writes
+no list (a third of the whole build's time, LaTeX decoding of text that is never shown), and that
+style cannot format an article without authors. So the hook gives the plugin, through its
+``bib_file`` option, a keys-only copy of the bibliography (``@misc{key, title = {key}}`` per
+entry, in a temporary file rewritten only when the keys change): the plugin resolves exactly
+the same keys, at no cost. tests/test_citations_resolver.py fails loudly if the pinned plugin's
+behaviour changes.
 
 on_config    (priority 100) reads references.bib once for the whole build (hooks/citation_state.py
              shares it with hooks/page_meta.py) and stops on a malformed file or duplicate keys;
@@ -36,7 +40,9 @@ Helpers live in citation_bib.py, citation_markdown.py and citation_html.py (unit
 from __future__ import annotations
 
 import logging
+import os
 import re
+import tempfile
 from pathlib import Path
 
 from mkdocs.exceptions import PluginError
@@ -56,23 +62,22 @@ DEFAULT_PLACE_MARKER = "///Footnotes Go Here///"
 SOURCE_MARKER = re.compile(r"^[ \t]*<!-- source: (?P<file>[^:\s]+):(?P<line>\d+) -->[ \t]*\n?", re.MULTILINE)
 
 
-class _UnusedTextWarnings(logging.Filter):
-    """Drop mkdocs-bibtex's warning that it could not format an entry's reference text: with
-    bib_by_default false that text is never used, and this hook formats every entry itself."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        state = _state()
-        return not (
-            str(record.msg).startswith(RESOLVER_FORMAT_WARNING)
-            and record.args
-            and state.bibliography is not None
-            and record.args[0] in state.bibliography.keys
-        )
+# One keys file per process: rewritten when the keys change (the plugin re-reads a .bib only when
+# it is newer than its last reading, and keeps its object between builds in one process).
+RESOLVER_KEYS_FILE = Path(tempfile.gettempdir()) / f"mkdocs-citation-keys-{os.getpid()}.bib"
 
 
-RESOLVER_LOGGER = "mkdocs.plugins.mkdocs-bibtex"
-RESOLVER_FORMAT_WARNING = "Error formatting citation"
-_FILTER = _UnusedTextWarnings()
+def resolver_keys_bib(keys) -> str:
+    """BibTeX with one minimal entry per key: all the resolver needs to turn [@key] into [^key]."""
+    return "".join(f"@misc{{{key},\n  title = {{{key}}}\n}}\n" for key in keys)
+
+
+def _resolver_keys_file(keys) -> Path:
+    text = resolver_keys_bib(keys)
+    path = RESOLVER_KEYS_FILE
+    if not path.is_file() or path.read_text(encoding="utf-8") != text:
+        path.write_text(text, encoding="utf-8")
+    return path
 
 
 def _state() -> citation_state.State:
@@ -136,9 +141,6 @@ def on_config(config):
             "mkdocs.yml: under the bibtex plugin set 'bib_by_default: false' and leave footnote_format "
             "unset: hooks/citations.py writes each page's reference list itself."
         )
-    resolver_log = logging.getLogger(RESOLVER_LOGGER)
-    if not any(isinstance(f, _UnusedTextWarnings) for f in resolver_log.filters):
-        resolver_log.addFilter(_FILTER)
     path = _bib_path(plugin, config)
     shown = _shown(path, config)
     try:
@@ -151,6 +153,8 @@ def on_config(config):
         raise PluginError(str(exc)) from None
     for message in bib.entry_problems(state.bibliography):
         _warn(message)
+    # The plugin's on_config (priority 0) comes next and reads this file instead of references.bib.
+    options.bib_file = str(_resolver_keys_file(state.bibliography.data.entries.keys()))
     return config
 
 

@@ -40,7 +40,7 @@ def pinned_version() -> str:
 def make_plugin(tmp_path: Path, bib: str = BIB):
     from mkdocs.config import load_config
 
-    (tmp_path / "docs").mkdir(exist_ok=True)
+    (tmp_path / "docs").mkdir(parents=True, exist_ok=True)
     (tmp_path / "refs.bib").write_text(bib, encoding="utf-8")
     config_file = tmp_path / "mkdocs.yml"
     config_file.write_text(
@@ -92,17 +92,21 @@ def test_it_leaves_masked_at_signs_and_other_brackets_alone(tmp_path):
     assert out == text.replace("[@smith2020trial]", "[^smith2020trial]")
 
 
-def test_its_warning_for_an_entry_it_cannot_format_is_still_the_one_the_hook_drops(tmp_path, caplog):
-    """Its plain style cannot format an article without authors; hooks/citations.py drops exactly
-    this warning (for keys it formats itself). If the message changes, strict builds would fail."""
-    import citations  # noqa: F401  (the hook module, for its constants)
+def test_a_keys_only_bibliography_resolves_the_same_and_without_warnings(tmp_path, caplog):
+    """hooks/citations.py gives the plugin a keys-only copy of references.bib (its bib_file
+    option): the same footnote references, no time spent formatting text that is never shown,
+    and no warning for an entry without authors (which its plain style cannot format)."""
+    import citations
 
-    plugin, config = make_plugin(tmp_path)
+    full, full_config = make_plugin(tmp_path / "full")
+    markdown = "Text [@smith2020trial; @anon2021review] and [@anon2021review].\n"
+    expected = resolve(full, full_config, markdown)
+    keys_only = citations.resolver_keys_bib(["smith2020trial", "anon2021review"])
+    plugin, config = make_plugin(tmp_path / "keys", keys_only)
+    caplog.clear()  # the full bibliography's entry without authors was warned about above
     with caplog.at_level(logging.WARNING, logger="mkdocs.plugins.mkdocs-bibtex"):
-        resolve(plugin, config, "Text [@anon2021review].\n")
-    records = [r for r in caplog.records if r.name == citations.RESOLVER_LOGGER]
-    assert records, "mkdocs-bibtex no longer warns about an entry without authors: drop _UnusedTextWarnings"
-    assert str(records[0].msg).startswith(citations.RESOLVER_FORMAT_WARNING) and records[0].args[0] == "anon2021review"
+        assert resolve(plugin, config, markdown) == expected == "Text [^smith2020trial][^anon2021review] and [^anon2021review].\n"
+    assert [r.getMessage() for r in caplog.records] == []
 
 
 def test_it_rereads_the_bibliography_after_an_edit_under_serve(tmp_path):
@@ -120,9 +124,9 @@ def test_it_rereads_the_bibliography_after_an_edit_under_serve(tmp_path):
 
 def test_it_keeps_its_bibliography_for_a_file_that_is_not_newer(tmp_path):
     """The plugin object outlives a build in one process (serve, tests) and skips reading a .bib
-    older than its last configuration, even another file: the tests' copies get new times
-    (tests/citation_fixture.py), and a .bib restored with an old time under `make serve` needs a
-    restart. If this test fails, the plugin re-reads on its own: the copies may keep their times."""
+    older than its last configuration, even another file: so hooks/citations.py rewrites its
+    keys file whenever the keys change (a new time), and the tests start each build afresh
+    (tests/sitekit.py). If this test fails, the plugin re-reads on its own."""
     from mkdocs.config import load_config
 
     plugin, _ = make_plugin(tmp_path)
