@@ -29,8 +29,9 @@ on_env       warns about bib entries no page cites and writes the site-wide list
 on_post_page fails the build if raw citation markup reached a page.
 
 Text that a hook generates from another file (the evidence table from data/studies.yaml) is
-preceded by a marker comment ``<!-- source: data/studies.yaml:42 -->``: problems found after it
-are reported at that file and line instead of the page's.
+preceded by an attribute ``data-origin="data/studies.yaml:42"`` (on the table row): problems
+found after it are reported at that file and line instead of the page's, and the attribute is
+removed.
 
 Every message names the file to open and its line, relative to the folder of mkdocs.yml, and
 each is logged once per build. Strict mode turns every warning into a failed build.
@@ -59,7 +60,7 @@ log = logging.getLogger("mkdocs.hooks.citations")
 SITE_LIST_MARKER = "<!-- citations:site-list -->"
 REQUIRED_EXTENSIONS = ("footnotes", "attr_list")
 DEFAULT_PLACE_MARKER = "///Footnotes Go Here///"
-SOURCE_MARKER = re.compile(r"^[ \t]*<!-- source: (?P<file>[^:\s]+):(?P<line>\d+) -->[ \t]*\n?", re.MULTILINE)
+SOURCE_MARKER = re.compile(r' data-origin="(?P<file>[^":\s]+):(?P<line>\d+)"')
 
 
 # One keys file per process: rewritten when the keys change (the plugin re-reads a .bib only when
