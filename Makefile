@@ -1,15 +1,23 @@
 # Two commands do all set-up: `make serve` (preview) and `make test` (every check).
-# Both create .venv from the hash-pinned lock file when it is missing or stale.
+# Both create .venv from a hash-pinned lock file when it is missing or stale:
+# requirements.lock (the site: MkDocs, Material, the hooks' packages) for serve and build,
+# requirements-test.lock (the site plus pytest, Playwright...) for test.
 
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
-STAMP  := $(VENV)/.installed-from-lock
-# Node tools for the build (purgecss) and the quality gates (axe-core, vnu-jar, lighthouse), pinned in package-lock.json.
+STAMP      := $(VENV)/.installed-site
+TEST_STAMP := $(VENV)/.installed-test
+PIP_INSTALL = $(BIN)/python -m pip install --quiet --disable-pip-version-check --require-hashes -r
+# Node tools pinned in package-lock.json: the build uses only purgecss ("dependencies"); the
+# tests add axe-core and vnu-jar, make report lighthouse ("devDependencies").
 # --ignore-scripts: vnu-jar's install script would download a Java runtime; we use the system's.
-NODE_STAMP := node_modules/.installed-from-lock
+NODE_BUILD := node_modules/.installed-build
+NODE_ALL   := node_modules/.installed-all
+# pytest-xdist: one worker per core (each builds the site once and starts its own Chromium).
+PYTEST_WORKERS ?= auto
 
-.PHONY: serve build test browser node java report lighthouse lock clean help
+.PHONY: serve build test browser node node-all java report lighthouse timing lock clean help
 
 help:
 	@echo "make serve  - live preview on http://127.0.0.1:8000 (sets up .venv if needed)"
@@ -17,15 +25,22 @@ help:
 	@echo "make build  - strict build into site/ (needs Node: PurgeCSS)"
 	@echo "make report - Lighthouse, transfer, axe per page + build timings and scale run (needs Node)"
 	@echo "make lighthouse - the per-page table and budgets only (what CI runs)"
-	@echo "make lock   - re-resolve requirements.lock from pyproject.toml (needs uv)"
+	@echo "make timing - clean build, rebuild after a save, and the ratio to a stock Material build"
+	@echo "make lock   - re-resolve requirements.lock and requirements-test.lock from pyproject.toml (needs uv)"
 	@echo "make verify-refs - check references.bib against Crossref and PubMed (needs network)"
 	@echo "make watch  - new or changed MSC-in-RA trials and papers since the evidence date (needs network)"
 
-$(STAMP): requirements.lock
+$(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11+ is needed (set PYTHON=python3.x)")'
-	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check --require-hashes -r requirements.lock
+	$(PYTHON) -m venv $(VENV)
+
+$(STAMP): requirements.lock | $(BIN)/python
+	$(PIP_INSTALL) requirements.lock
 	touch $@
+
+$(TEST_STAMP): requirements-test.lock | $(BIN)/python
+	$(PIP_INSTALL) requirements-test.lock
+	touch $@ $(STAMP)
 
 serve: $(STAMP)
 	SITE_URL=http://127.0.0.1:8000/ $(BIN)/mkdocs serve --strict --dev-addr 127.0.0.1:8000
@@ -33,17 +48,26 @@ serve: $(STAMP)
 build: $(STAMP) node
 	$(BIN)/mkdocs build --strict --clean
 
-browser: $(STAMP)
+browser: $(TEST_STAMP)
 	@$(BIN)/python tools/find_browser.py >/dev/null
 
-$(NODE_STAMP): package.json package-lock.json
-	@command -v npm >/dev/null || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null && \
+NEED_NPM = @command -v npm >/dev/null || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null && \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm; } || \
 	  { echo "Node.js 18.16+ with npm is needed for the build (PurgeCSS) and the quality gates (Debian: apt-get install nodejs npm)."; exit 1; }
-	npm ci --ignore-scripts --no-audit --no-fund
-	touch $@
 
-node: $(NODE_STAMP)
+# The build's one Node tool; skipped when the full set (a superset) is installed and current.
+$(NODE_BUILD): package.json package-lock.json
+	$(NEED_NPM)
+	@if [ -f $(NODE_ALL) ] && [ $(NODE_ALL) -nt package-lock.json ] && [ $(NODE_ALL) -nt package.json ]; then touch $@; \
+	else npm ci --omit=dev --ignore-scripts --no-audit --no-fund && touch $@; fi
+
+$(NODE_ALL): package.json package-lock.json
+	$(NEED_NPM)
+	npm ci --ignore-scripts --no-audit --no-fund
+	touch $@ $(NODE_BUILD)
+
+node: $(NODE_BUILD)
+node-all: $(NODE_ALL)
 
 # The Nu HTML checker (vnu.jar) needs Java 11+; as root on Debian it is installed from apt.
 java:
@@ -51,17 +75,23 @@ java:
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq default-jre-headless; } || \
 	  { echo "Java 11+ is needed for the Nu HTML checker (Debian: apt-get install default-jre-headless)."; exit 1; }
 
-test: $(STAMP) browser node java
-	$(BIN)/python -m pytest
+test: $(TEST_STAMP) browser node-all java
+	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadfile
 
-report: $(STAMP) browser node
+report: $(TEST_STAMP) browser node-all
 	$(BIN)/python tools/report.py
 
-lighthouse: $(STAMP) browser node
+lighthouse: $(TEST_STAMP) browser node-all
 	$(BIN)/python tools/report.py --skip-timing --skip-scale
 
+# The editor loop's figures: clean build, rebuild after a save, and a stock Material build of the same pages.
+timing: $(STAMP)
+	$(BIN)/python tools/citation_timing.py
+
+LOCK = uv pip compile pyproject.toml --generate-hashes --python-version 3.11 --quiet --custom-compile-command "make lock"
 lock:
-	uv pip compile pyproject.toml --extra test --generate-hashes --python-version 3.11 --quiet -o requirements.lock
+	$(LOCK) -o requirements.lock
+	$(LOCK) --extra test -o requirements-test.lock
 
 clean:
 	rm -rf site .pytest_cache node_modules

@@ -34,6 +34,7 @@ class Bibliography:
     path: str  # as shown to editors, e.g. "references.bib"
     data: BibliographyData
     lines: dict[str, int]  # key -> line of its "@type{key," in the file
+    keys: frozenset[str] = frozenset()  # exactly as written (pybtex's own lookup ignores letter case)
 
     def where(self, key: str) -> str:
         return f"{self.path}:{self.lines.get(key, 1)}"
@@ -83,7 +84,7 @@ def parse_bibliography(text: str, path: str) -> Bibliography:
     except PybtexError as exc:
         raise BibError(f"{path}: the bibliography cannot be read ({exc}). Check the entry it names.") from None
     lines = {key: line for key, line in entry_lines(text)}
-    return Bibliography(path=path, data=data, lines=lines)
+    return Bibliography(path=path, data=data, lines=lines, keys=frozenset(data.entries.keys()))
 
 
 def key_problem(key: str) -> str | None:

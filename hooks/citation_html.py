@@ -11,17 +11,21 @@ import html
 import re
 from dataclasses import dataclass
 
-from citation_markdown import AT_MASK, MARK_CLOSE, MARK_OPEN, REF_CLOSE, REF_OPEN, Cite, format_locator
+from citation_markdown import AT_MASK, MARK_CLOSE, MARK_OPEN, Cite, format_locator
 
 SUP = r'<sup id="(?:fnref\d*:[\w-]+)"><a class="footnote-ref" href="#fn:[\w-]+">\d+</a></sup>'
 RUN = re.compile(rf"(?:(?:{SUP})+{MARK_OPEN}\d+{MARK_CLOSE})+")
 SUP_PARTS = re.compile(r'<sup id="(?P<id>fnref\d*:[\w-]+)"><a class="footnote-ref" href="#fn:(?P<key>[\w-]+)">(?P<num>\d+)</a></sup>')
 MARKER = re.compile(rf"{MARK_OPEN}(\d+){MARK_CLOSE}")
-REF_TOKEN = re.compile(rf"{REF_OPEN}([\w-]+){REF_CLOSE}")
+# Whitespace before a group (a space, or the line break of the Markdown source) is dropped and the
+# group starts with WORD JOINER, so a superscript never starts a line: it stays with the word or
+# punctuation before it. (Inside the <sup>, the joiner stays out of the search index.)
+SPACE_BEFORE = re.compile(r"[ \t\n]+$")
+WORD_JOINER = "\u2060"
 HEADING = re.compile(r'<h([1-6])(?=[\s>])[^>]*?\bid="([^"]+)"[^>]*>(.*?)</h\1>', re.DOTALL)
 TAG = re.compile(r"<[^>]+>")
-LITERAL_BLOCKS = re.compile(r"<(script|style|pre|code|textarea)\b[^>]*>.*?</\1>", re.DOTALL | re.IGNORECASE)
-RAW_MARKUP = re.compile(r"\[@|\[\^[\w-]+\]|\\bibliography|\\full_bibliography|[\ue000\ue001\ue010\ue020\ue021]")
+LITERAL_BLOCKS = re.compile(r"<(script|style|pre|code|textarea)\b[^>]*>.*?</\1>|<!--.*?-->", re.DOTALL | re.IGNORECASE)
+RAW_MARKUP = re.compile(r"\[@|\[\^[\w-]+\]|\\bibliography|\\full_bibliography|[\ue000-\uf8ff]")
 
 
 @dataclass
@@ -34,11 +38,21 @@ class Item:
     locator: str = ""
 
 
-def block_items(sups: str, cites: list[Cite]) -> list[Item]:
-    """Pair the <sup> elements of one block with the block's citations (same order)."""
+def block_items(sups: str, cites: list[Cite], unresolved: list[str] | None = None) -> list[Item]:
+    """Pair the <sup> elements of one block with the block's citations (by key, in order).
+
+    A citation with no <sup> (the resolver did not resolve it) is added to ``unresolved``.
+    """
     items = []
-    for match, cite in zip(SUP_PARTS.finditer(sups), cites):
+    left = list(cites)
+    for match in SUP_PARTS.finditer(sups):
+        cite = next((c for c in left if c.key == match["key"]), None)
+        if cite is None:
+            continue
+        left.remove(cite)
         items.append(Item(match["key"], int(match["num"]), match["id"], format_locator(cite.locator) if cite.locator else ""))
+    if unresolved is not None:
+        unresolved += [c.key for c in left]
     return items
 
 
@@ -78,13 +92,16 @@ def group_markup(items: list[Item]) -> str:
             pieces.extend(_link(u) for u in unique[i : j + 1])
         i = j + 1
     extra = "".join(f'<span id="{h}"></span>' for h in hidden_ids)
-    return f'<sup class="citation" data-search-exclude>{",".join(pieces)}{extra}</sup>'
+    return f'<sup class="citation" data-search-exclude>{WORD_JOINER}{",".join(pieces)}{extra}</sup>'
 
 
-def group_citations(content: str, blocks: list[list[Cite]]) -> tuple[str, list[tuple[int, list[Item]]]]:
+def group_citations(
+    content: str, blocks: list[list[Cite]], unresolved: list[str] | None = None
+) -> tuple[str, list[tuple[int, list[Item]]]]:
     """Replace each run of adjacent citation blocks by one superscript group.
 
     Returns the new HTML and, for each group, its position in the new HTML and its items.
+    Keys the resolver left without a footnote reference are added to ``unresolved``.
     """
     groups: list[tuple[int, list[Item]]] = []
     out: list[str] = []
@@ -94,10 +111,13 @@ def group_citations(content: str, blocks: list[list[Cite]]) -> tuple[str, list[t
         items: list[Item] = []
         start = 0
         for marker in MARKER.finditer(run.group(0)):
-            items += block_items(run.group(0)[start : marker.start()], blocks[int(marker.group(1))])
+            items += block_items(run.group(0)[start : marker.start()], blocks[int(marker.group(1))], unresolved)
             start = marker.end()
-        out.append(content[last : run.start()])
-        length += run.start() - last
+        before = content[last : run.start()]
+        space = SPACE_BEFORE.search(before)
+        before = before[: space.start()] if space else before
+        out.append(before)
+        length += len(before)
         groups.append((length, items))
         markup = group_markup(items)
         out.append(markup)
@@ -107,9 +127,25 @@ def group_citations(content: str, blocks: list[list[Cite]]) -> tuple[str, list[t
     return "".join(out), groups
 
 
-def fill_references(content: str, format_key) -> str:
-    """Put the formatted reference (``format_key(key)``, already HTML) into each list item."""
-    return REF_TOKEN.sub(lambda m: format_key(m.group(1)), content)
+def replace_reference_text(content: str, keys, format_key) -> tuple[str, list[str]]:
+    """Write the formatted reference (``format_key(key)``, already HTML) into each cited work's
+    list item, over the text the resolver wrote there.
+
+    The footnotes extension renders each item as ``<li id="fn:KEY"><p>TEXT&#160;<a
+    class="footnote-backref" href="#fnref:KEY" ...>``; TEXT is replaced. Returns the new HTML and
+    the keys whose item was not found (the resolver's output changed).
+    """
+    missing = []
+    for key in keys:
+        start = content.find(f'<li id="fn:{key}">')
+        back = re.compile(rf'(?:&#160;|\u00a0)?<a class="footnote-backref" href="#fnref\d*:{re.escape(key)}"')  # noqa: E501
+        end = back.search(content, start) if start >= 0 else None
+        paragraph = content.find("<p>", start, end.start()) if end else -1
+        if paragraph < 0:
+            missing.append(key)
+            continue
+        content = f"{content[: paragraph + 3]}{format_key(key)}{content[end.start():]}"
+    return content, missing
 
 
 def restore_at_signs(content: str) -> str:
@@ -132,12 +168,12 @@ def nearest_headings(content: str, positions: list[int]) -> list[tuple[int, str,
 
 
 def raw_markup(page_html: str) -> list[str]:
-    """Citation markup that must never reach readers (code, pre and scripts excepted)."""
-    text = LITERAL_BLOCKS.sub("", page_html)
+    """Citation markup in the text readers see (code, pre, scripts, comments and attributes excepted)."""
+    text = TAG.sub("\x00", LITERAL_BLOCKS.sub("", page_html))  # text only: attributes are not read
     found = []
     for match in RAW_MARKUP.finditer(text):
         snippet = text[max(0, match.start() - 30) : match.end() + 30].replace("\n", " ")
-        found.append(repr(TAG.sub("", snippet).strip()))
+        found.append(repr(" ".join(snippet.replace("\x00", "").split())))
     return found
 
 

@@ -14,7 +14,6 @@ from dataclasses import dataclass, field
 
 AT_MASK = "\ue010"  # stands for a literal "@" until the HTML is rendered
 MARK_OPEN, MARK_CLOSE = "\ue000", "\ue001"  # a citation block's marker: MARK_OPEN + n + MARK_CLOSE
-REF_OPEN, REF_CLOSE = "\ue020", "\ue021"  # the reference text placeholder in footnote definitions
 
 FENCE = re.compile(r"^([ \t>]*)(`{3,}|~{3,})[^\n]*\n.*?(?:^\1?[ \t>]*\2[`~]*[ \t]*$|\Z)", re.MULTILINE | re.DOTALL)
 CODE_SPAN = re.compile(r"(?<!`)(`+)(?!`).+?(?<!`)\1(?!`)", re.DOTALL)
@@ -67,15 +66,122 @@ def line_of(text: str, pos: int, offset: int = 0) -> int:
     return text.count("\n", 0, pos) + 1 + offset
 
 
-def code_regions(markdown: str) -> list[tuple[int, int]]:
-    """(start, end) of fenced code blocks and inline code spans."""
-    regions = [m.span() for m in FENCE.finditer(markdown)]
+HTML_COMMENT = re.compile(r"<!--.*?(?:-->|\Z)", re.DOTALL)
+INLINE_TAG = re.compile(r"</?[A-Za-z][\w-]*(?:\s[^<>]*)?/?>")
+HTML_BLOCK_START = re.compile(r"[ ]{0,3}<(?P<tag>[A-Za-z][\w-]*)(?=[\s/>])[^\n]*")
+MARKDOWN_ATTR = re.compile(r"\smarkdown(?:\s*=\s*[\"']?(?:1|block|span)[\"']?)?[\s/>]")
+# A line that opens a container whose content is indented by 4 (Python-Markdown's tab length):
+# admonitions and details, content tabs, list items, definitions and footnote definitions.
+CONTAINER = re.compile(r"(?:[!?]{3}\+?[ \t]|={3}\+?[ \t]|[-*+][ \t]|\d+[.)][ \t]|:[ \t]|\[\^[^\]]+\]:)")
+QUOTE = re.compile(r"(?:[ ]{0,3}>[ ]?)+")
+
+
+def _indent(line: str) -> tuple[int, int]:
+    """(visual indent with tabs of 4, number of leading characters)."""
+    width = count = 0
+    for char in line:
+        if char == " ":
+            width += 1
+        elif char == "\t":
+            width += 4 - width % 4
+        else:
+            break
+        count += 1
+    return width, count
+
+
+def indented_code_regions(markdown: str, fenced: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """(start, end) of indented code blocks, also inside admonitions, tabs and list items.
+
+    A line is code when it is indented 4 more than the container it is in and follows a blank
+    line (or another code line), as Python-Markdown reads it.
+    """
+    regions = []
+    stack: list[int] = []  # content indent of each open container
+    prev_blank, in_code = True, False
+    pos = 0
+    for line in markdown.splitlines(keepends=True):
+        start, pos = pos, pos + len(line)
+        if any(a <= start < b for a, b in fenced):
+            prev_blank, in_code = False, False
+            continue
+        quote = QUOTE.match(line)
+        body = line[quote.end():] if quote else line
+        if not body.strip():
+            prev_blank = True
+            continue
+        indent, skip = _indent(body)
+        opener = CONTAINER.match(body, skip) is not None
+        if prev_blank or opener:
+            while stack and indent < stack[-1]:
+                stack.pop()
+        base = stack[-1] if stack else 0
+        if indent >= base + 4 and (in_code or prev_blank):
+            in_code = True
+            regions.append((start, pos))
+        else:
+            in_code = False
+            if opener:
+                stack.append(indent + 4)
+        prev_blank = False
+    return regions
+
+
+def raw_html_regions(markdown: str, taken: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """(start, end) of raw HTML blocks that Markdown leaves alone (no ``markdown`` attribute).
+
+    A block starts at a line beginning with a tag after a blank line and ends at its matching
+    closing tag (or at the next blank line when there is none).
+    """
+    regions = []
+    pos = 0
+    prev_blank = True
+    lines = markdown.splitlines(keepends=True)
+    offsets = []
+    for line in lines:
+        offsets.append(pos)
+        pos += len(line)
+    i = 0
+    while i < len(lines):
+        line, start = lines[i], offsets[i]
+        match = HTML_BLOCK_START.match(line)
+        if prev_blank and match and not any(a <= start < b for a, b in taken) and not MARKDOWN_ATTR.search(line + " "):
+            tag = match["tag"].lower()
+            opener = re.compile(rf"<{tag}(?=[\s/>])|</{tag}\s*>", re.IGNORECASE)
+            depth, end = 0, None
+            for m in opener.finditer(markdown, start):
+                depth += -1 if m.group(0).startswith("</") else 1
+                if depth == 0:
+                    end = markdown.find("\n", m.end())
+                    end = len(markdown) if end < 0 else end + 1
+                    break
+            if end is None:
+                blank = re.compile(r"\n[ \t]*\n").search(markdown, start)
+                end = blank.start() + 1 if blank else len(markdown)
+            regions.append((start, end))
+            while i < len(lines) and offsets[i] < end:
+                i += 1
+            prev_blank = False
+            continue
+        prev_blank = not line.strip()
+        i += 1
+    return regions
+
+
+def literal_regions(markdown: str) -> list[tuple[int, int]]:
+    """(start, end) of every place Markdown does not render as text, where "[@key]" stays literal:
+    fenced and indented code, inline code, HTML comments, raw HTML blocks and inline HTML tags."""
+    fenced = [m.span() for m in FENCE.finditer(markdown)]
+    regions = fenced + indented_code_regions(markdown, fenced)
 
     def inside(pos: int) -> bool:
         return any(start <= pos < end for start, end in regions)
 
-    spans = [m.span() for m in CODE_SPAN.finditer(markdown) if not inside(m.start())]
-    return sorted(regions + spans)
+    regions += [m.span() for m in HTML_COMMENT.finditer(markdown) if not inside(m.start())]
+    regions += [m.span() for m in CODE_SPAN.finditer(markdown) if not inside(m.start())]
+    regions += raw_html_regions(markdown, regions)
+    regions += [m.span() for m in INLINE_TAG.finditer(markdown) if not inside(m.start())]
+    return sorted(regions)
 
 
 def mask_at_signs(text: str, regions) -> str:
@@ -118,7 +224,13 @@ def _check_cite(cite: Cite, known, suggest, where: str) -> str | None:
 
     if not re.fullmatch(r"[\w-]+", cite.key):
         return f"{where}: cannot resolve [@{cite.key}]: {key_problem(cite.key)}."
-    if cite.key not in known:
+    if cite.key not in known:  # exact: BibTeX keys are case-insensitive, the resolver's lookup is not
+        same = [k for k in known if k.casefold() == cite.key.casefold()]
+        if same:
+            return (
+                f"{where}: the citation key '@{cite.key}' differs in letter case from the bibliography key "
+                f"'{same[0]}'. Write [@{same[0]}]."
+            )
         near = suggest(cite.key)
         hint = f" Did you mean {', '.join('@' + k for k in near)}?" if near else ""
         return (
@@ -128,13 +240,21 @@ def _check_cite(cite: Cite, known, suggest, where: str) -> str | None:
     return None
 
 
+PRIVATE_USE = re.compile("[\ue000-\uf8ff]")
+
+
+def readable(text: str) -> str:
+    """Text for a message: masked "@" signs back, no internal placeholder characters."""
+    return PRIVATE_USE.sub("", unmask(text))
+
+
 def rewrite_citations(markdown: str, src: str, offset: int, known, suggest) -> tuple[str, PageCitations]:
     """Check every citation block, rewrite it for the resolver and mask every other "@".
 
     ``known`` is the set of bibliography keys, ``suggest(key)`` returns the nearest keys.
     """
     found = PageCitations()
-    masked = mask_at_signs(markdown, code_regions(markdown))
+    masked = mask_at_signs(markdown, literal_regions(markdown))
     out: list[str] = []
     resolvable: list[tuple[int, int]] = []  # where the rewritten blocks sit in the output
     last = 0
@@ -150,7 +270,7 @@ def rewrite_citations(markdown: str, src: str, offset: int, known, suggest) -> t
         last = match.end("colon") - len(match["colon"])
         if cites is None:
             found.problems.append(
-                f"{where}: cannot read the citation {unmask(match.group(0).rstrip(':'))!r}. "
+                f"{where}: cannot read the citation {readable(match.group(0).rstrip(':'))!r}. "
                 "Write [@key], [@key1; @key2] or [@key, p. 12] (keys separated by ';')."
             )
             continue
@@ -188,9 +308,14 @@ def references_heading_problem(markdown: str, src: str, offset: int) -> str | No
     return None
 
 
-def references_section(place_marker: str) -> str:
-    """Markdown appended to a citing page: the References heading and the footnotes' place."""
-    return f"\n\n## References {{#references data-search-exclude}}\n\n{place_marker}\n"
+REFERENCE_PLACEHOLDER = "reference"  # the list item's text until hooks/citation_html.py writes the reference
+
+
+def references_section(place_marker: str, keys: list[str]) -> str:
+    """Markdown appended to a citing page: the References heading, the footnotes' place and one
+    footnote definition per cited work (the resolver writes only the [^key] references)."""
+    definitions = "\n".join(f"[^{key}]: {REFERENCE_PLACEHOLDER}" for key in keys)
+    return f"\n\n## References {{#references data-search-exclude}}\n\n{place_marker}\n\n{definitions}\n"
 
 
 def snippet_names(markdown: str) -> list[tuple[str, int]]:
@@ -211,8 +336,10 @@ def snippet_names(markdown: str) -> list[tuple[str, int]]:
     return cleaned
 
 
-def snippet_citation_problem(snippet_text: str) -> str | None:
-    """The first citation found in a snippet file (outside code), or None."""
-    masked = mask_at_signs(snippet_text, code_regions(snippet_text))
+def snippet_citation_problem(snippet_text: str) -> tuple[str, int] | None:
+    """The first citation found in a snippet file (outside code) and its line, or None."""
+    masked = mask_at_signs(snippet_text, literal_regions(snippet_text))
     match = CANDIDATE.search(masked)
-    return match.group(0).rstrip(":") if match else None
+    if not match:
+        return None
+    return readable(match.group(0).rstrip(":")), line_of(masked, match.start())

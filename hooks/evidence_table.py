@@ -213,6 +213,8 @@ def render_table(data: dict, reading_link: str = "reading.md", details_link: str
             "data-source": study["source_filter"],
             "data-route": study["route_filter"],
             "data-label": f"{label['short']}: {label['name']}",
+            # hooks/citations.py reports a problem with this row's citations at this line (and drops it)
+            "data-origin": f"{DATA_FILE}:{study.get('__line__', 1)}",
         }
         attr_text = " ".join(f'{k}="{html.escape(str(v))}"' for k, v in attrs.items())
         out.append(f'<tr {attr_text} markdown="1">')

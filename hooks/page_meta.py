@@ -5,7 +5,8 @@ overrides/main.html and overrides/partials/content.html):
 
 * ``head``: ``(attribute, name, content)`` triples for Open Graph, Twitter and Google Scholar
   (``citation_*``) meta tags, including one ``citation_reference`` per work the page cites
-  (the page's reference list items have ids ``fn:<bibkey>``; the details come from references.bib);
+  (the works and their fields come from the citation state of the build, hooks/citation_state.py:
+  references.bib is parsed once, by hooks/citations.py);
 * ``jsonld``: a schema.org ``MedicalWebPage`` (about rheumatoid arthritis, audience, last review,
   the works cited) as a JSON string safe to place inside ``<script>``;
 * ``reviewed`` / ``next_review`` (ISO and human-readable) for the "Last reviewed" line;
@@ -24,8 +25,9 @@ from pathlib import Path
 
 from mkdocs.exceptions import PluginError
 
+import citation_state
+
 CONTENT_LICENSE = "https://creativecommons.org/licenses/by/4.0/"
-FOOTNOTE_ID = re.compile(r'<li id="fn:([^"]+)"')
 H1 = re.compile(r"<h1\b[^>]*>(.*?)</h1>", re.S)
 ABOUT_RA = {"@type": "MedicalCondition", "name": "Rheumatoid arthritis", "alternateName": "RA"}
 AUDIENCE = [
@@ -33,8 +35,6 @@ AUDIENCE = [
     {"@type": "MedicalAudience", "audienceType": "Clinician"},
     {"@type": "MedicalAudience", "audienceType": "MedicalResearcher"},
 ]
-
-_bib_cache: dict[tuple[str, float], dict] = {}
 
 
 class _Text(HTMLParser):
@@ -68,47 +68,6 @@ def page_heading(content: str, fallback: str) -> str:
     """The text of the page's <h1>, or ``fallback``."""
     match = H1.search(content)
     return text_of(match.group(1)) if match else fallback
-
-
-def cited_keys(content: str) -> list[str]:
-    """Bib keys of the page's reference list, in order (ids ``fn:<bibkey>``)."""
-    return list(dict.fromkeys(FOOTNOTE_ID.findall(content)))
-
-
-def _latex(value: str) -> str:
-    # citation_bib.latex_to_text caches one plain-text backend; pybtex's render_as("text") looks the
-    # backend up through importlib.metadata on every call, which made whole builds many times slower.
-    import sys
-
-    # hooks/ is on sys.path only once MkDocs has loaded hooks/citations.py; a build without the
-    # citation hooks (tools/citation_timing.py) still needs this module's sibling.
-    here = str(Path(__file__).resolve().parent)
-    if here not in sys.path:
-        sys.path.append(here)
-    from citation_bib import latex_to_text
-
-    return " ".join(latex_to_text(value).split())
-
-
-def load_bib(path: Path) -> dict[str, dict]:
-    """references.bib as {key: {title, authors, journal, year, volume, pages, doi}} (cached by mtime)."""
-    from pybtex.database import parse_file
-
-    stamp = (str(path), path.stat().st_mtime)
-    if stamp not in _bib_cache:
-        entries = {}
-        for key, entry in parse_file(str(path), bib_format="bibtex").entries.items():
-            fields = {name.lower(): _latex(value) for name, value in entry.fields.items()}
-            authors = []
-            for person in entry.persons.get("author", []):
-                last = _latex(" ".join(person.prelast_names + person.last_names))
-                first = _latex(" ".join(person.first_names + person.middle_names))
-                authors.append(f"{last}, {first}".strip(", ") if first else last)
-            fields["authors"] = authors
-            entries[key] = fields
-        _bib_cache.clear()
-        _bib_cache[stamp] = entries
-    return _bib_cache[stamp]
 
 
 def scholar_reference(entry: dict) -> str:
@@ -245,14 +204,20 @@ def fill_repo_url(markdown: str, repo_url: str | None, src: str) -> str:
 
 
 def on_page_markdown(markdown, page, config, files):
-    return fill_repo_url(markdown, config.repo_url, page.file.src_uri)
+    return fill_repo_url(markdown, config.repo_url, f"{_docs_folder(config)}{page.file.src_uri}")
+
+
+def _docs_folder(config) -> str:
+    """The docs folder as editors see it, relative to mkdocs.yml ("docs/")."""
+    root = Path(config.config_file_path).resolve().parent
+    try:
+        return Path(config.docs_dir).resolve().relative_to(root).as_posix() + "/"
+    except ValueError:
+        return ""
 
 
 def on_page_context(context, page, config, nav):
-    root = Path(config.config_file_path).parent
-    bib_file = root / (config.plugins["bibtex"].config.bib_file if "bibtex" in config.plugins else "references.bib")
-    bib = load_bib(bib_file) if bib_file.is_file() else {}
-    works = [bib[key] for key in cited_keys(page.content or "") if key in bib]
+    works = citation_state.page_works(page.file.src_uri)
     site_name = config.site_name
     title = page_heading(page.content or "", page.title or site_name)
     url = page.canonical_url or (config.site_url or "") + page.url

@@ -52,7 +52,7 @@ def purge(site_dir: Path) -> list[Path]:
         raise PluginError(
             "purge_css: PurgeCSS is not installed (it needs Node.js and node_modules/purgecss). "
             "Run `make build`, which installs the pinned version from package-lock.json, or "
-            "`npm ci --ignore-scripts`; `make serve` previews without it."
+            "`npm ci --omit=dev --ignore-scripts`; `make serve` previews without it."
         )
     command = purge_command(node, site_dir, sheets)
     result = subprocess.run(command, cwd=site_dir, capture_output=True, text=True)

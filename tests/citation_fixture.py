@@ -20,7 +20,9 @@ def copy_fixture(dest: Path, edits: dict[str, tuple[str, str] | str] | None = No
 
     Returns the copy's mkdocs.yml.
     """
-    shutil.copytree(FIXTURE, dest)
+    # New modification times, as in a fresh checkout: mkdocs-bibtex keeps its plugin object (and
+    # its bibliography) between builds in one process and re-reads a .bib only if it is newer.
+    shutil.copytree(FIXTURE, dest, copy_function=shutil.copy)
     config = dest / "mkdocs.yml"
     text = config.read_text(encoding="utf-8")
     assert HOOK_IN_FIXTURE in text

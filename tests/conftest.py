@@ -3,6 +3,7 @@ and one headless Chromium driven by Playwright."""
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -24,9 +25,19 @@ BROWSER_ARGS = [
 
 @pytest.fixture(scope="session")
 def site(tmp_path_factory) -> Path:
-    """The real site, built strictly (any warning fails the session) into a temp dir."""
+    """The real site, built strictly (any warning fails the session) into a temp dir.
+
+    The build runs from another folder than the project's, as `mkdocs build -f path/to/mkdocs.yml`
+    would: no path in mkdocs.yml or the hooks may depend on the working folder.
+    """
     site_dir = tmp_path_factory.mktemp("site")
-    build_site(ROOT / "mkdocs.yml", site_dir)
+    elsewhere = tmp_path_factory.mktemp("cwd")
+    here = os.getcwd()
+    os.chdir(elsewhere)
+    try:
+        build_site(ROOT / "mkdocs.yml", site_dir)
+    finally:
+        os.chdir(here)
     return site_dir
 
 

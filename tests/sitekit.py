@@ -44,6 +44,13 @@ def build_site(config_file: Path, site_dir: Path, **overrides) -> list[str]:
     from mkdocs.config import load_config
     from mkdocs.exceptions import Abort, MkDocsException
 
+    from mkdocs.config.defaults import MkDocsConfig
+
+    # Each build starts as a fresh `mkdocs build` process would: MkDocs keeps the objects of
+    # plugins with on_startup (mkdocs-bibtex) for the whole process, made for `mkdocs serve`'s
+    # rebuilds of one site, and the plugin re-reads a .bib only when it is newer than its last
+    # reading (tests/test_citations_resolver.py); a test process builds several sites.
+    MkDocsConfig.plugins.plugin_cache.clear()
     handler = _Collect()
     logger = logging.getLogger("mkdocs")
     logger.addHandler(handler)
@@ -81,7 +88,23 @@ def serve(directory: Path) -> Iterator[str]:
 
 
 def soup(path: Path) -> BeautifulSoup:
+    """A fresh parse of ``path`` (the caller may change the tree)."""
     return BeautifulSoup(path.read_text(encoding="utf-8"), "lxml")
+
+
+@functools.lru_cache(maxsize=None)
+def _parsed(path: str, mtime_ns: int, size: int) -> BeautifulSoup:
+    return BeautifulSoup(Path(path).read_text(encoding="utf-8"), "lxml")
+
+
+def cached_soup(path: Path) -> BeautifulSoup:
+    """The parse of ``path`` shared by every test in the session (each page is parsed once).
+
+    Read only: never change the tree (decompose, extract...); clone a node first with
+    ``BeautifulSoup(str(node), "lxml")``.
+    """
+    stat = Path(path).stat()
+    return _parsed(str(path), stat.st_mtime_ns, stat.st_size)
 
 
 def nav_pages(config_file: Path = ROOT / "mkdocs.yml") -> list[str]:
@@ -92,6 +115,7 @@ def nav_pages(config_file: Path = ROOT / "mkdocs.yml") -> list[str]:
         pass
 
     _Loader.add_constructor("!ENV", lambda loader, node: None)
+    _Loader.add_constructor("!relative", lambda loader, node: None)
     _Loader.add_multi_constructor("tag:yaml.org,2002:python/", lambda loader, suffix, node: None)
     cfg = yaml.load(config_file.read_text(encoding="utf-8"), Loader=_Loader)
 
@@ -112,6 +136,16 @@ def html_path(site: Path, md: str) -> Path:
     if stem == "index" or stem.endswith("/index"):
         return site / stem[: -len("index")] / "index.html"
     return site / stem / "index.html"
+
+
+def page_url(base_url: str, md: str) -> str:
+    """The served URL of a docs-relative Markdown path (directory URLs)."""
+    stem = md[: -len(".md")]
+    if stem == "index" or stem.endswith("/index"):
+        stem = stem[: -len("index")]
+    else:
+        stem += "/"
+    return base_url + stem
 
 
 def wait_for_material(page, timeout: float = 10_000) -> None:

@@ -32,7 +32,7 @@ def visible_text(tag) -> str:
 
 
 def groups(article):
-    return [visible_text(sup) for sup in article.select("sup.citation")]
+    return [visible_text(sup).replace("\u2060", "") for sup in article.select("sup.citation")]
 
 
 # ----------------------------------------------------------------------------- rendering
@@ -199,7 +199,7 @@ def test_search_index_has_the_site_list_but_no_citation_numbers(fixture_site):
     assert "McInnes IB, Schett G" in listing and "Noël D" in listing
     assert not [d["location"] for d in docs if d["location"].endswith("#references")]
     home_text = next(d["text"] for d in docs if d["location"] == "")
-    assert "Plain paragraph with one citation ." in home_text or "Plain paragraph with one citation." in home_text
+    assert "Plain paragraph with one citation." in home_text  # no number, no word joiner, no space
     groups_text = next(d["text"] for d in docs if d["location"] == "#groups")
     assert not re.search(r"\d", groups_text.replace("p. 12", "").replace("table 2", "")), groups_text
 
@@ -286,15 +286,69 @@ def test_entry_no_page_cites(tmp_path):
     ) in messages
 
 
-def test_citation_inside_a_snippet_fails_loudly(tmp_path):
+def test_citation_inside_a_snippet_is_reported_once_at_the_snippet(tmp_path):
+    """Included by two pages: one message, at the snippet file and line the editor must open."""
     edits = {
-        "includes/cited.md": "Snippet text [@wang2013umbilical].\n",
+        "includes/cited.md": "Snippet text\n\nmore [@wang2013umbilical].\n",
         "docs/sub/second.md": ("# Second page\n", '# Second page\n\n--8<-- "cited.md"\n'),
+        "docs/index.md": ("# Fixture home\n", '# Fixture home\n\n--8<-- "cited.md"\n'),
     }
     messages = build_errors(tmp_path, edits)
-    assert any(
-        m.startswith("docs/sub/second.md:3: the snippet 'cited.md' contains the citation [@wang2013umbilical].") for m in messages
-    ), messages
+    snippet = [m for m in messages if "the snippet contains" in m]
+    assert snippet == [
+        "includes/cited.md:3: the snippet contains the citation [@wang2013umbilical]. Snippets are inserted "
+        "after citations are resolved, so it would reach readers unresolved: cite in the page itself."
+    ], messages
+
+
+def test_key_in_the_wrong_letter_case_is_an_error_naming_the_key(tmp_path):
+    """pybtex finds keys whatever their case; the page would list the same work twice."""
+    messages = build_errors(tmp_path, {"docs/sub/second.md": ("[@wang2013umbilical]", "[@Wang2013Umbilical]")})
+    assert (
+        "docs/sub/second.md:3: the citation key '@Wang2013Umbilical' differs in letter case from the "
+        "bibliography key 'wang2013umbilical'. Write [@wang2013umbilical]."
+    ) in messages, messages
+
+
+LITERAL_PAGE = """# Literal citations
+
+Text [@wang2013umbilical].
+
+    [@mcinnes2011pathogenesis] in an indented code block
+
+!!! note
+
+    In an admonition:
+
+        [@noel2009accents] indented code inside it
+
+<!-- [@unknown2020key] a note to editors -->
+
+<div class="raw" title="[@unknown2021key]">
+<p>raw HTML</p>
+</div>
+"""
+
+
+def test_no_citation_in_indented_code_comments_or_raw_html(tmp_path):
+    """Published as written (no [^key], no placeholder characters); unknown keys there are no error."""
+    site = build_fixture(tmp_path, {"docs/sub/second.md": LITERAL_PAGE})
+    html = (site / "sub" / "second" / "index.html").read_text(encoding="utf-8")
+    page = soup(site / "sub" / "second" / "index.html")
+    codes = [c.get_text() for c in page.select("article pre code")]
+    assert "[@mcinnes2011pathogenesis] in an indented code block\n" in codes
+    assert "[@noel2009accents] indented code inside it\n" in codes
+    assert "<!-- [@unknown2020key] a note to editors -->" in html
+    assert page.select_one("div.raw")["title"] == "[@unknown2021key]"
+    assert not re.search("[\ue000-\uf8ff]|\\[\\^", html)
+    assert [li["id"] for li in page.select(".footnote li")] == ["fn:wang2013umbilical"]
+
+
+def test_citation_text_in_raw_html_is_not_resolved_and_the_guard_says_so(tmp_path):
+    page = "# Raw\n\nText [@wang2013umbilical].\n\n<div>\n<p>See [@unknown2021key].</p>\n</div>\n"
+    messages = build_errors(tmp_path, {"docs/sub/second.md": page})
+    assert [m for m in messages if "unknown citation key" in m] == []
+    assert any(m.startswith("docs/sub/second.md: raw citation markup reached the published page") for m in messages)
 
 
 def test_unreadable_citation_syntax(tmp_path):

@@ -234,7 +234,7 @@ def test_unknown_key_names_line_and_suggests():
         "docs/p.md:7: unknown citation key '@smith2020trail': it is not in the bibliography. "
         "Did you mean @smith2020trial? Fix the key, or add the verified entry to references.bib first."
     ]
-    assert "[@" not in text.replace(cmd.AT_MASK, "@") or "smith2020trail" not in text
+    assert text == "Intro\n\nText ." and found.blocks == []  # the resolver never sees it; the build stops
 
 
 def test_key_the_resolver_cannot_read():
@@ -285,9 +285,62 @@ def test_snippet_names_line_and_block_forms():
     assert [name for name, _ in cmd.snippet_names(md)] == ["one.md", "two.md"]
 
 
-def test_snippet_citation_problem():
-    assert cmd.snippet_citation_problem("Text [@smith2020trial].") == "[@smith2020trial]"
+def test_snippet_citation_problem_gives_the_citation_and_its_line():
+    assert cmd.snippet_citation_problem("Intro\n\nText [@smith2020trial].") == ("[@smith2020trial]", 3)
     assert cmd.snippet_citation_problem("Code `[@smith2020trial]` only.") is None
+
+
+def test_key_in_the_wrong_letter_case_names_the_right_key():
+    text, found = rewrite("Text [@Smith2020Trial].")
+    assert found.blocks == []
+    assert found.problems == [
+        "docs/p.md:5: the citation key '@Smith2020Trial' differs in letter case from the bibliography key "
+        "'smith2020trial'. Write [@smith2020trial]."
+    ]
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "Para.\n\n    [@smith2020trial] in an indented code block\n",
+        "Para.\n\n\t[@smith2020trial] after a tab\n",
+        "!!! note\n\n    Text.\n\n        [@smith2020trial] code inside an admonition\n",
+        "- item\n\n        [@smith2020trial] code inside a list item\n",
+        "<!-- [@smith2020trial] and [@unknown2020key] in a comment -->\n",
+        "Text <!--\n[@unknown2020key]\n--> more.\n",
+        '<div class="x">\n<p>[@smith2020trial]</p>\n\n<p>[@unknown2020key]</p>\n</div>\n',
+        'Text <span title="[@smith2020trial]">x</span>.\n',
+        "~~~\n[@smith2020trial]\n~~~\n",
+    ],
+)
+def test_no_citation_where_markdown_renders_no_text(source):
+    """Code (fenced, indented, also inside containers), HTML comments and raw HTML keep "[@key]"."""
+    text, found = rewrite(source)
+    assert found.blocks == [] and found.problems == []
+    assert "@" not in text and cmd.unmask(text) == source
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "!!! note\n\n    Cited in an admonition [@smith2020trial].\n",
+        "- item\n\n    A second paragraph of the item [@smith2020trial].\n",
+        "- item\nlazy continuation\n\n    second paragraph [@smith2020trial].\n",
+        '=== "Tab"\n\n    In a tab [@smith2020trial].\n',
+        'Text.\n    Indented continuation of a paragraph [@smith2020trial].\n',
+        '<div markdown="1">\n\nIn Markdown inside HTML [@smith2020trial].\n\n</div>\n',
+        '<td markdown="span">Cell [@smith2020trial]</td>\n',
+    ],
+)
+def test_citation_where_markdown_renders_text(source):
+    _, found = rewrite(source)
+    assert found.problems == [] and found.blocks == [[cmd.Cite("smith2020trial")]]
+
+
+def test_messages_never_show_placeholder_characters():
+    _, found = rewrite("Text [@smith2020trial; who] and `code @x`.")
+    assert found.problems and all(not re.search("[\ue000-\uf8ff]", cmd.readable(p)) for p in found.problems)
+    assert cmd.readable(f"a{cmd.AT_MASK}b{cmd.MARK_OPEN}0{cmd.MARK_CLOSE}") == "a@b0"
 
 
 def test_references_heading_problem():
@@ -307,18 +360,25 @@ def marker(n):
 
 
 def visible(html):
-    """The text a reader sees: hidden links dropped, tags removed."""
-    return chtml.TAG.sub("", re.sub(r"<a [^>]*\bhidden>.*?</a>", "", html))
+    """The text a reader sees: hidden links dropped, tags and the word joiner removed."""
+    return chtml.TAG.sub("", re.sub(r"<a [^>]*\bhidden>.*?</a>", "", html)).replace(chtml.WORD_JOINER, "")
 
 
 def test_group_two_numbers_with_comma():
     html = "x " + sup("a", 1) + sup("b", 2) + marker(0) + " y"
     out, groups = chtml.group_citations(html, [[cmd.Cite("a"), cmd.Cite("b")]])
     assert out == (
-        'x <sup class="citation" data-search-exclude><a id="fnref:a" class="footnote-ref" href="#fn:a">1</a>,'
+        'x<sup class="citation" data-search-exclude>\u2060<a id="fnref:a" class="footnote-ref" href="#fn:a">1</a>,'
         '<a id="fnref:b" class="footnote-ref" href="#fn:b">2</a></sup> y'
     )
-    assert [i.key for i in groups[0][1]] == ["a", "b"] and groups[0][0] == 2
+    assert [i.key for i in groups[0][1]] == ["a", "b"] and groups[0][0] == 1
+
+
+def test_group_is_joined_to_the_word_before_it():
+    """No breakable space before a superscript (issue 12): the space or line break goes, WORD JOINER comes."""
+    for before in ("word ", "word\n", "word  \n "):
+        out, _ = chtml.group_citations(before + sup("a", 1) + marker(0), [[cmd.Cite("a")]])
+        assert out.startswith('word<sup class="citation" data-search-exclude>\u2060<a '), out
 
 
 def test_group_three_in_a_row_is_a_range_and_keeps_backlink_targets():
@@ -342,15 +402,24 @@ def test_locator_breaks_a_range():
     assert visible(out) == "1,2(table 2),3"
 
 
+def test_a_citation_the_resolver_dropped_is_reported():
+    html = sup("a", 1) + marker(0)
+    unresolved = []
+    out, groups = chtml.group_citations(html, [[cmd.Cite("a"), cmd.Cite("b")]], unresolved)
+    assert unresolved == ["b"] and [i.key for i in groups[0][1]] == ["a"]
+
+
 def test_locator_is_escaped():
     out = chtml.group_markup([chtml.Item("a", 1, "fnref:a", "<b>")])
     assert "(&lt;b&gt;)" in out
 
 
-def test_fill_references_and_restore_at_signs():
-    html = f'<li id="fn:a"><p>{cmd.REF_OPEN}a{cmd.REF_CLOSE}&#160;</p></li> x{cmd.AT_MASK}y'
-    out = chtml.restore_at_signs(chtml.fill_references(html, lambda key: f"REF {key}"))
-    assert out == '<li id="fn:a"><p>REF a&#160;</p></li> x@y'
+def test_reference_text_is_replaced_and_at_signs_restored():
+    back = '<a class="footnote-backref" href="#fnref:a" title="Jump back">&#8617;</a>'
+    html = f'<li id="fn:a">\n<p>reference <script>x</script>&#160;{back}</p></li> x{cmd.AT_MASK}y'
+    out, missing = chtml.replace_reference_text(html, ["a", "b"], lambda key: f"REF {key}")
+    assert chtml.restore_at_signs(out) == f'<li id="fn:a">\n<p>REF a&#160;{back}</p></li> x@y'
+    assert missing == ["b"]
 
 
 def test_nearest_headings():

@@ -16,7 +16,7 @@ import pytest
 import yaml
 from bs4 import BeautifulSoup
 
-from sitekit import ROOT, html_path, nav_pages, soup, wait_for_material
+from sitekit import ROOT, html_path, nav_pages, cached_soup, wait_for_material
 
 sys.path.insert(0, str(ROOT / "tools"))
 import readability  # noqa: E402
@@ -41,12 +41,13 @@ def _site_description() -> str:
         pass
 
     Loader.add_constructor("!ENV", lambda loader, node: None)
+    Loader.add_constructor("!relative", lambda loader, node: None)
     cfg = yaml.load((ROOT / "mkdocs.yml").read_text(encoding="utf-8"), Loader=Loader)
     return " ".join(str(cfg.get("site_description", "")).split())
 
 
 def article(site: Path, md: str):
-    node = soup(html_path(site, md)).select_one("article.md-content__inner")
+    node = cached_soup(html_path(site, md)).select_one("article.md-content__inner")
     assert node is not None, f"{md}: no <article> in the built page"
     return node
 
@@ -55,14 +56,9 @@ def words(text: str) -> int:
     return len(re.findall(r"[A-Za-z0-9]+(?:['’.-][A-Za-z0-9]+)*", text))
 
 
-def test_the_content_pages_are_the_ones_this_standard_covers():
-    assert "ra/immunopathology.md" in CONTENT_PAGES and "index.md" in CONTENT_PAGES
-    assert not REFERENCE_PAGES & set(CONTENT_PAGES)
-
-
 @pytest.mark.parametrize("md", CONTENT_PAGES)
 def test_page_has_its_own_description(site, md):
-    meta = soup(html_path(site, md)).select_one('meta[name="description"]')
+    meta = cached_soup(html_path(site, md)).select_one('meta[name="description"]')
     assert meta is not None, f"{md}: no <meta name='description'>; add 'description:' to the front matter"
     content = " ".join((meta.get("content") or "").split())
     assert len(content) >= 40, f"{md}: description {content!r} is too short to be useful (one full sentence)"
@@ -181,7 +177,7 @@ def test_decision_page_is_linked_from_the_body(site, md):
 
 @pytest.mark.parametrize("md", CONTENT_PAGES)
 def test_no_errors_from_the_original_brief(site, md):
-    text = " ".join(soup(html_path(site, md)).get_text(" ").lower().split())
+    text = " ".join(cached_soup(html_path(site, md)).get_text(" ").lower().split())
     found = [err for err in BRIEF_ERRORS if err in text]
     assert not found, f"{md}: repeats errors from the original brief: {found}"
 

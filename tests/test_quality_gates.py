@@ -22,7 +22,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from sitekit import ROOT, nav_pages
+from sitekit import ROOT, nav_pages, wait_for_material
 
 sys.path.insert(0, str(ROOT / "tools"))
 from serve_gzip import serving, site_pages  # noqa: E402
@@ -65,8 +65,9 @@ def open_page(browser, url: str, scheme: str = "light", viewport=DESKTOP, mobile
     page.on("console", lambda m: m.type == "error" and page.problems.append(f"console error: {m.text} ({m.location.get('url')})"))
     page.on("pageerror", lambda e: page.problems.append(f"uncaught exception: {e}"))
     context.on("request", lambda r: page.requested.append(r.url))
-    response = page.goto(url, wait_until="networkidle")
+    response = page.goto(url, wait_until="load")
     page.status = response.status if response else None
+    wait_for_material(page)  # Material's scripts have run and mounted their components
     return context, page
 
 
@@ -193,7 +194,7 @@ def test_phone_layout_with_open_drawer_passes_axe(browser, gz, axe_source, schem
         check_loaded_page(page, gz, axe_source, f"/ra/disease/ on a phone ({scheme})")
         page.locator("label.md-header__button[for='__drawer']").click()
         page.locator(".md-nav--primary").first.wait_for(state="visible")
-        page.wait_for_timeout(300)  # the drawer slides in over 250 ms
+        page.wait_for_function("document.getAnimations().every(a => a.playState !== 'running')", timeout=5000)  # it slides in
         check_loaded_page(page, gz, axe_source, f"the open navigation drawer on a phone ({scheme})")
     finally:
         context.close()
@@ -281,7 +282,10 @@ def tab_through(page, limit: int) -> list[dict]:
         if state is None:
             continue
         if not (state["visible"] and state["ring"]):
-            page.wait_for_timeout(400)  # Material fades some controls in (skip link: 175 ms)
+            try:  # Material fades some controls in (skip link: 175 ms): wait for it, no longer
+                page.wait_for_function(f"(() => {{ const s = ({FOCUS_STATE})(); return s && s.visible && s.ring; }})()", timeout=400)
+            except Exception:  # noqa: BLE001 - still not visibly focused: reported below
+                pass
             state = page.evaluate(FOCUS_STATE) or state
         if state["key"] == first:
             break
@@ -296,7 +300,7 @@ def test_skip_link_is_first_visible_and_moves_focus_to_content(browser, gz):
     context, page = open_page(browser, gz + "ra/disease/")
     try:
         page.keyboard.press("Tab")
-        page.wait_for_timeout(400)  # the skip link fades in
+        page.wait_for_function("getComputedStyle(document.activeElement).opacity === '1'", timeout=2000)  # it fades in
         skip = page.evaluate("""() => { const el = document.activeElement; const r = el.getBoundingClientRect();
             return {cls: el.className, href: el.getAttribute('href'), opacity: getComputedStyle(el).opacity,
                     inView: r.top >= 0 && r.bottom <= innerHeight && r.width > 0}; }""")

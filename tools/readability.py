@@ -15,14 +15,14 @@ Usage::
 
 Import ``readability_rows()`` to get the rows as data (the tests do).
 
-Offline by design. ``textstat.flesch_kincaid_grade()`` looks English words up in NLTK's CMU
-dictionary and tries to *download* it when it is missing, which must never happen here. So this
-module applies the same Flesch-Kincaid formula itself::
+Offline by design, and without textstat: its ``flesch_kincaid_grade()`` looks English words up
+in NLTK's CMU dictionary (a large dependency) and tries to *download* it when it is missing,
+which must never happen here. So this module applies the Flesch-Kincaid formula itself::
 
     grade = 0.39 * (words / sentences) + 11.8 * (syllables / words) - 15.59
 
 counting syllables per word as the larger of two offline estimates: Pyphen's English
-hyphenation points + 1 (textstat's own fallback for words outside the CMU dictionary) and a
+hyphenation points + 1 (what textstat falls back to for words outside the CMU dictionary) and a
 vowel-group count. Pyphen alone undercounts ("every", "arthritis", "rheumatoid" come out as 2), so
 taking the larger count errs towards a slightly *higher*, stricter grade. Each bullet of the key
 points counts as at least one sentence.
@@ -67,7 +67,7 @@ class PageReadability:
 
 @lru_cache(maxsize=1)
 def _hyphenator():
-    import pyphen  # installed with textstat; works offline from bundled dictionaries
+    import pyphen  # pinned in requirements-test.lock; works offline from bundled dictionaries
 
     return pyphen.Pyphen(lang="en_US")
 

@@ -236,7 +236,9 @@ def main(argv=None) -> int:
             else:
                 report["citation_timing"] = t
                 print(f"\nBuild time, median of {t['runs']} runs: with citations {t['with_citations_s']:.2f} s, "
-                      f"without {t['without_citations_s']:.2f} s, ratio {t['ratio']:.2f} (target at most {t['target_ratio']}).")
+                      f"without {t['without_citations_s']:.2f} s, ratio {t['ratio']:.2f}; stock Material "
+                      f"{t['stock_material_s']:.2f} s, ratio {t['ratio_to_stock']:.2f} (targets at most {t['target_ratio']}); "
+                      f"rebuild after a save under make serve {t['rebuild_after_save_s']:.2f} s.")
 
     if not args.skip_scale:
         from scale_site import measure as scale_measure

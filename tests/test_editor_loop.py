@@ -1,0 +1,200 @@
+"""The editor's loop on a copy of the real project: a mistake in any input is reported at the file
+and line to open, a build works from any folder, and `mkdocs serve` rebuilds when any input of a
+page changes and recovers once the mistake is fixed."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from sitekit import ROOT, BuildFailed, build_site
+
+# The inputs of the real site's pages (hooks/purge_css.py is left out: it needs Node and changes no message).
+PROJECT_FILES = ("mkdocs.yml", "references.bib", "docs", "data", "hooks", "includes", "overrides")
+HOOKS_WITHOUT_NODE = [h for h in ("hooks/citations.py", "hooks/evidence_table.py", "hooks/review_dates.py",
+                                  "hooks/glossary.py", "hooks/page_meta.py", "hooks/inline_scripts.py")]
+
+
+def copy_project(dest: Path) -> Path:
+    dest.mkdir(parents=True)
+    for name in PROJECT_FILES:
+        source = ROOT / name
+        if source.is_dir():
+            shutil.copytree(source, dest / name, ignore=shutil.ignore_patterns("__pycache__"), copy_function=shutil.copy)
+        else:
+            shutil.copy(source, dest / name)
+    return dest / "mkdocs.yml"
+
+
+def edit(path: Path, old: str, new: str) -> str:
+    text = path.read_text(encoding="utf-8")
+    assert old in text, f"{old!r} not in {path.name}"
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+    return text
+
+
+def line_of(path: Path, needle: str) -> int:
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        if needle in line:
+            return number
+    raise AssertionError(f"{needle!r} not in {path}")
+
+
+def build_messages(config: Path, tmp_path: Path) -> list[str]:
+    """Build the copy from another folder (not the project's); the messages of a failed build."""
+    here = os.getcwd()
+    os.chdir(tmp_path)
+    try:
+        build_site(config, tmp_path / "site", hooks=HOOKS_WITHOUT_NODE)
+    except BuildFailed as failed:
+        return failed.messages
+    finally:
+        os.chdir(here)
+    raise AssertionError("the build did not fail")
+
+
+@pytest.fixture(scope="module")
+def mistakes(tmp_path_factory):
+    """One build of a copy with four mistakes an editor makes; (project folder, messages)."""
+    tmp = tmp_path_factory.mktemp("mistakes")
+    config = copy_project(tmp / "project")
+    project = tmp / "project"
+    edit(project / "data" / "studies.yaml", "cite: [wang2013umbilical]", "cite: [wang2013umbilicall]")
+    edit(project / "docs" / "safety.md", "reviewed: 2026-11-25", "reviewed: 25/11/2026")
+    edit(project / "docs" / "safety.md", "[@mesa2023safety]", "[@Mesa2023Safety]")
+    edit(project / "docs" / "faq.md", "\n# ", "\n<!-- [@unknown2020note] is a note, not a citation -->\n\n# ")
+    return project, [m for m in build_messages(config, tmp) if not m.startswith("Aborted")]
+
+
+def test_unknown_key_in_the_studies_data_is_reported_at_the_data_file(mistakes):
+    project, messages = mistakes
+    study_line = line_of(project / "data" / "studies.yaml", "- id: wang2013")  # the study's entry starts here
+    unknown = [m for m in messages if "unknown citation key" in m]
+    assert len(unknown) == 1, messages
+    assert unknown[0].startswith(
+        f"data/studies.yaml:{study_line}: unknown citation key '@wang2013umbilicall': it is not in the bibliography. "
+        "Did you mean @wang2013umbilical"
+    ), unknown
+
+
+def test_review_date_error_names_the_page_and_line(mistakes):
+    project, messages = mistakes
+    line = line_of(project / "docs" / "safety.md", "reviewed: 25/11/2026")
+    assert f"docs/safety.md:{line}: 'reviewed: 25/11/2026' is not a date. Write it as YYYY-MM-DD, e.g. 'reviewed: 2026-11-25'." in messages
+
+
+def test_key_case_error_names_the_page_line_and_the_right_key(mistakes):
+    project, messages = mistakes
+    line = line_of(project / "docs" / "safety.md", "[@Mesa2023Safety]")
+    assert (
+        f"docs/safety.md:{line}: the citation key '@Mesa2023Safety' differs in letter case from the bibliography "
+        "key 'mesa2023safety'. Write [@mesa2023safety]."
+    ) in messages
+
+
+def test_every_message_names_a_project_file_once(mistakes):
+    """Each mistake reported once, starting with a project-relative path and line; the comment is no mistake."""
+    _, messages = mistakes
+    assert len(messages) == len(set(messages)) == 3, messages
+    assert all(re.match(r"(docs/[\w/.-]+\.md|references\.bib|data/[\w.]+|includes/[\w/.-]+):\d+: ", m) for m in messages), messages
+    assert not any(re.search("[\ue000-\uf8ff]", m) for m in messages)
+    assert not any("unknown2020note" in m for m in messages)
+
+
+def test_yaml_error_in_the_studies_data_is_reported_at_its_line(tmp_path):
+    config = copy_project(tmp_path / "project")
+    data = tmp_path / "project" / "data" / "studies.yaml"
+    edit(data, "    study: Wang 2013\n", "    study: [Wang 2013\n")
+    broken = line_of(data, "study: [Wang 2013")
+    messages = build_messages(config, tmp_path)
+    found = [m for m in messages if m.startswith("data/studies.yaml:")]
+    assert found, messages
+    line = int(re.match(r"data/studies\.yaml:(\d+):", found[0]).group(1))
+    assert broken <= line <= broken + 2, f"reported at line {line}, the error is on line {broken}: {found[0]}"
+    assert "Traceback" not in "\n".join(messages)
+
+
+# --------------------------------------------------------------------------- live preview
+
+
+def test_serve_watches_every_input_of_a_page():
+    """Besides docs/ and mkdocs.yml, mkdocs serve must rebuild on the bibliography, the data,
+    the snippets and the hooks (mkdocs.yml `watch:`)."""
+    from mkdocs.config import load_config
+
+    config = load_config(str(ROOT / "mkdocs.yml"))
+    watched = {Path(p).resolve() for p in config.watch}
+    for name in ("references.bib", "data", "includes", "hooks"):
+        assert (ROOT / name).resolve() in watched, f"mkdocs.yml watch: lacks {name}"
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+_LOCAL = urllib.request.build_opener(urllib.request.ProxyHandler({}))  # never through a proxy
+
+
+def _get(url: str) -> str:
+    with _LOCAL.open(url, timeout=5) as response:
+        return response.read().decode("utf-8")
+
+
+def _wait_for(url: str, test, timeout: float = 60) -> str:
+    deadline = time.monotonic() + timeout
+    last = ""
+    while time.monotonic() < deadline:
+        try:
+            last = _get(url)
+            if test(last):
+                return last
+        except OSError:
+            pass
+        time.sleep(0.3)
+    raise AssertionError(f"{url}: condition not met within {timeout} s")
+
+
+def test_serve_rebuilds_on_a_bib_edit_and_recovers_after_an_error(tmp_path):
+    """A real `mkdocs serve` of a copy of the citation fixture: editing refs.bib changes the page;
+    a broken refs.bib is reported (no traceback) and the next good save is served again."""
+    from citation_fixture import copy_fixture
+
+    config = copy_fixture(tmp_path / "src")
+    text = config.read_text(encoding="utf-8")
+    config.write_text(text + "watch:\n  - refs.bib\n", encoding="utf-8")
+    port = _free_port()
+    log = tmp_path / "serve.log"
+    with log.open("w") as out:
+        server = subprocess.Popen(
+            [sys.executable, "-m", "mkdocs", "serve", "-f", str(config), "--dev-addr", f"127.0.0.1:{port}"],
+            cwd=tmp_path, stdout=out, stderr=subprocess.STDOUT, env={**os.environ, "NO_MKDOCS_2_WARNING": "1"},
+        )
+    try:
+        url = f"http://127.0.0.1:{port}/"
+        _wait_for(url, lambda html: "Pathogenesis of Rheumatoid Arthritis" in html)
+        bib = tmp_path / "src" / "refs.bib"
+        good = bib.read_text(encoding="utf-8")
+        bib.write_text(good.replace("The Pathogenesis of Rheumatoid Arthritis", "The Pathogenesis of RA, edited"), encoding="utf-8")
+        _wait_for(url, lambda html: "Pathogenesis of RA, edited" in html)
+        bib.write_text(good.replace("  volume  = {365},", "  volume  = {365,"), encoding="utf-8")
+        deadline = time.monotonic() + 60
+        while "the bibliography is malformed" not in log.read_text(encoding="utf-8"):
+            assert time.monotonic() < deadline, log.read_text(encoding="utf-8")
+            time.sleep(0.3)
+        bib.write_text(good.replace("The Pathogenesis of Rheumatoid Arthritis", "The Pathogenesis, fixed"), encoding="utf-8")
+        _wait_for(url, lambda html: "Pathogenesis, fixed" in html)
+        assert "Traceback" not in log.read_text(encoding="utf-8")
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
