@@ -268,8 +268,6 @@ def replace_markers(
 
     ``script``: leave SCRIPT_MARKER after the table, where on_page_content writes the table's
     sorting and filtering script once the page is HTML (so Markdown never sees the code).
-    With Material's navigation.instant (not used by this site, tested with a fixture), scripts
-    found in the new page's content are run, so it also works after an in-site link.
     """
     script = f"\n{SCRIPT_MARKER}\n" if script else ""
     lines = markdown.split("\n")

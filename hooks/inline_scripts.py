@@ -1,8 +1,9 @@
 """inline_scripts hook: a ``jsmin`` filter for the theme overrides' inline scripts.
 
-Two scripts are written into every page rather than loaded as files (a file would cost each
-first visit one more request): the lazy search loader (overrides/partials/javascripts/base.html)
-and the loader that starts Material's scripts after the first paint (overrides/main.html). Their
+Small scripts are written into every page rather than loaded as files (a file would cost each
+first visit one more request): the lazy search loader (overrides/partials/javascripts/base.html),
+the first-paint colour scheme (overrides/main.html) and the touch citation sheet
+(overrides/partials/citation-sheet.html). Their
 sources stay readable, with comments; ``{% filter jsmin %}`` strips the comments and spaces from
 what reaches the reader, about 0.3 kB gzip per page. jsmin (pinned in requirements.lock) only
 removes comments and whitespace; it renames nothing.

@@ -151,8 +151,8 @@ def page_url(base_url: str, md: str) -> str:
 def wait_for_material(page, timeout: float = 10_000) -> None:
     """Wait until Material's bundle has started and mounted its components on this page.
 
-    overrides/main.html starts the bundle after the first paint, so a test that clicks one of
-    Material's controls (the palette toggle, search) right after ``goto`` must wait for this.
+    The bundle is deferred (overrides/main.html), so a test that clicks one of Material's
+    controls (the palette toggle, search, tooltips) right after ``goto`` must wait for this.
     ``document$`` is Material's observable of the page; it emits once the components are mounted.
     """
     page.wait_for_function("typeof window.document$ === 'object'", timeout=timeout)
