@@ -139,8 +139,13 @@ def test_print_keeps_tables_whole_and_readable(page, base_url, site):
               return [...document.querySelectorAll('article table')].map(t => {
                 const wrap = t.parentElement;
                 const r = t.getBoundingClientRect();
-                const labels = [...t.querySelectorAll('td[data-label]')]
-                  .map(td => getComputedStyle(td, '::before').content);
+                // A card's label is its cell's ::before; it is seen only if it is not pushed out
+                // of the cell (a negative margin larger than the cell's left padding).
+                const labels = [...t.querySelectorAll('td[data-label]')].map(td => {
+                  const before = getComputedStyle(td, '::before');
+                  const inside = parseFloat(getComputedStyle(td).paddingLeft) + parseFloat(before.marginLeft) >= -1;
+                  return before.display !== 'none' && inside ? before.content : 'none';
+                });
                 return {display: getComputedStyle(t).display,
                         overflow: getComputedStyle(wrap).overflowX,
                         head: t.tHead ? getComputedStyle(t.tHead).display : 'table-header-group',
