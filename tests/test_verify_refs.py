@@ -28,7 +28,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(FIX))
 from tools.evidence_watch import http as ew_http  # noqa: E402
 from tools.evidence_watch import verify_refs  # noqa: E402
-from transport import fixture_session  # noqa: E402
+from transport import fixture_session, report_rows  # noqa: E402
 
 BIB = FIX / "repo" / "references.bib"
 CR = "api.crossref.org/works/"
@@ -71,14 +71,7 @@ def run(tmp_path, capsys, routes=ROUTES, bib=BIB, accepted_text=None):
     return code, report, captured, json.loads(summary.read_text()), adapter
 
 
-def rows(report, heading):
-    """Table rows (lists of cells) under a '## heading' of the Markdown report."""
-    part = report.split(f"## {heading}\n", 1)
-    if len(part) < 2:
-        return []
-    section = part[1].split("\n## ", 1)[0]
-    return [[c.strip() for c in line.strip("|").split(" | ")] for line in section.splitlines()
-            if line.startswith("| ") and not line.startswith("| Entry |")]
+rows = report_rows
 
 
 def all_entries(report):

@@ -24,7 +24,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(FIX))
 from tools.evidence_watch import http as ew_http  # noqa: E402
 from tools.evidence_watch import watch  # noqa: E402
-from transport import fixture_session  # noqa: E402
+from transport import fixture_session, report_rows  # noqa: E402
 
 REPO = FIX / "repo"
 CT = "clinicaltrials.gov/api/v2/studies"
@@ -63,13 +63,7 @@ def run(tmp_path, capsys, routes=None, trials=REPO / "trials.yaml"):
     return code, report, captured, json.loads(summary.read_text()), adapter
 
 
-def rows(report, heading):
-    part = report.split(f"## {heading}\n", 1)
-    if len(part) < 2:
-        return []
-    section = part[1].split("\n## ", 1)[0]
-    lines = [line for line in section.splitlines() if line.startswith("| ")]
-    return [[c.strip() for c in line.strip("|").split(" | ")] for line in lines[1:]]
+rows = report_rows
 
 
 def test_new_trial_record(tmp_path, capsys):
