@@ -231,7 +231,19 @@ def validate_trials(data, studies: dict, name: str = TRIALS_FILE) -> dict:
     return {"date": date, "trials": data["trials"]}
 
 
+_LOADED: dict = {}  # (root, each file's mtime and size) -> data: read once per build, not once per page
+
+
 def load_all(root: Path) -> dict:
+    files = [root / _TABLE.DATA_FILE, root / OUTCOMES_FILE, root / TRIALS_FILE]
+    stamp = (str(root), *((s.st_mtime_ns, s.st_size) for s in (f.stat() for f in files if f.exists())))
+    if stamp not in _LOADED:
+        _LOADED.clear()
+        _LOADED[stamp] = _load_all(root)
+    return _LOADED[stamp]
+
+
+def _load_all(root: Path) -> dict:
     table = _TABLE.load_studies(root / _TABLE.DATA_FILE)
     studies = {s["id"]: s for s in table["studies"]}
     return {

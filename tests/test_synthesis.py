@@ -311,3 +311,20 @@ def test_summary_and_trials_fit_375px(browser, base_url, scheme):
         assert fill == text and fill != bg, (fill, text, bg)
     finally:
         context.close()
+
+
+def test_data_is_read_once_per_build_and_again_after_an_edit(tmp_path):
+    """load_all keeps the parsed files for the pages of one build; a saved data file is read anew."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("synthesis_under_test", ROOT / "hooks/evidence_synthesis.py")
+    hook = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(hook)
+    shutil.copytree(ROOT / "data", tmp_path / "data")
+    first = hook.load_all(tmp_path)
+    assert hook.load_all(tmp_path) is first  # the second page of the build reads nothing
+    trials = tmp_path / "data/trials.yaml"
+    text = trials.read_text(encoding="utf-8")
+    old = re.search(r"^evidence_current_to: *(\S+)", text, re.M).group(1)
+    trials.write_text(text.replace(f"evidence_current_to: {old}", "evidence_current_to: 2031-01-02", 1), encoding="utf-8")
+    assert str(hook.load_all(tmp_path)["trials"]["date"]) == "2031-01-02"
