@@ -26,6 +26,32 @@ def emit(markdown: str, out: Path | None, summary: Path | None, findings: int, e
     if out is not None:
         out.parent.mkdir(parents=True, exist_ok=True)
         out.write_text(markdown, encoding="utf-8")
+    write_summary(summary, findings, exit_code)
+
+
+def write_summary(summary: Path | None, findings: int, exit_code: int) -> None:
+    """{"findings", "exit"} as JSON, for the workflow that decides whether to open an issue."""
     if summary is not None:
         summary.parent.mkdir(parents=True, exist_ok=True)
         summary.write_text(json.dumps({"findings": findings, "exit": exit_code}) + "\n", encoding="utf-8")
+
+
+def finish(name: str, produce, out: Path | None, summary: Path | None) -> int:
+    """Run one command's check and report it; no network and a wrong repository file each end in
+    one line on stderr and their own exit status, never a traceback."""
+    from . import EXIT_CONFIG, EXIT_OFFLINE
+    from .bib import ConfigError
+    from .http import NoNetwork
+
+    try:
+        report, findings, code = produce()
+    except NoNetwork as exc:
+        print(f"{name}: no network: {exc}; nothing was checked (exit {EXIT_OFFLINE}).", file=sys.stderr)
+        write_summary(summary, 0, EXIT_OFFLINE)
+        return EXIT_OFFLINE
+    except ConfigError as exc:
+        print(f"{name}: {exc}", file=sys.stderr)
+        write_summary(summary, 0, EXIT_CONFIG)
+        return EXIT_CONFIG
+    emit(report, out, summary, findings, code)
+    return code

@@ -24,10 +24,10 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-from . import EXIT_CONFIG, EXIT_FINDINGS, EXIT_OFFLINE, EXIT_OK
+from . import EXIT_FINDINGS, EXIT_OK
 from .bib import ConfigError, Ref, fold, load_bib, load_yaml, squash
-from .http import Client, FetchError, Malformed, NoNetwork
-from .report import emit, table
+from .http import Client, FetchError, Malformed
+from .report import finish, table
 
 ROOT = Path(__file__).resolve().parents[2]
 CROSSREF = "https://api.crossref.org/works/"
@@ -449,19 +449,11 @@ def main(argv: list[str] | None = None, client: Client | None = None, today: dat
                         help="where to write the Markdown report (also printed)")
     parser.add_argument("--summary", type=Path, default=None, help="write {findings, exit} as JSON here")
     args = parser.parse_args(argv)
-    try:
-        report, findings, code = run(args.bib, args.accepted, client or Client(), today or date.today(),
-                                     _rel(args.accepted))
-    except NoNetwork as exc:
-        print(f"verify-refs: no network: {exc}; nothing was checked (exit {EXIT_OFFLINE}).", file=sys.stderr)
-        _summary(args.summary, 0, EXIT_OFFLINE)
-        return EXIT_OFFLINE
-    except ConfigError as exc:
-        print(f"verify-refs: {exc}", file=sys.stderr)
-        _summary(args.summary, 0, EXIT_CONFIG)
-        return EXIT_CONFIG
-    emit(report, args.out, args.summary, findings, code)
-    return code
+    return finish(
+        "verify-refs",
+        lambda: run(args.bib, args.accepted, client or Client(), today or date.today(), _rel(args.accepted)),
+        args.out, args.summary,
+    )
 
 
 def _rel(path: Path) -> str:
@@ -469,13 +461,6 @@ def _rel(path: Path) -> str:
         return str(path.resolve().relative_to(ROOT))
     except ValueError:
         return str(path)
-
-
-def _summary(path: Path | None, findings: int, code: int) -> None:
-    if path is not None:
-        import json
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(json.dumps({"findings": findings, "exit": code}) + "\n", encoding="utf-8")
 
 
 if __name__ == "__main__":

@@ -19,11 +19,11 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from . import EXIT_CONFIG, EXIT_FINDINGS, EXIT_OFFLINE, EXIT_OK
+from . import EXIT_FINDINGS, EXIT_OK
 from .bib import ConfigError, load_bib, load_yaml, squash
-from .http import Client, FetchError, Malformed, NoNetwork
-from .report import emit, table
-from .verify_refs import _rel, _summary
+from .http import Client, FetchError, Malformed
+from .report import finish, table
+from .verify_refs import _rel
 
 ROOT = Path(__file__).resolve().parents[2]
 CTGOV = "https://clinicaltrials.gov/api/v2/studies"
@@ -330,18 +330,7 @@ def main(argv: list[str] | None = None, client: Client | None = None, today: dat
     parser.add_argument("--summary", type=Path, default=None, help="write {findings, exit} as JSON here")
     args = parser.parse_args(argv)
     paths = {"trials": args.trials, "studies": args.studies, "watch": args.watch, "bib": args.bib}
-    try:
-        report, findings, code = run(paths, client or Client(), today or date.today())
-    except NoNetwork as exc:
-        print(f"watch: no network: {exc}; nothing was checked (exit {EXIT_OFFLINE}).", file=sys.stderr)
-        _summary(args.summary, 0, EXIT_OFFLINE)
-        return EXIT_OFFLINE
-    except ConfigError as exc:
-        print(f"watch: {exc}", file=sys.stderr)
-        _summary(args.summary, 0, EXIT_CONFIG)
-        return EXIT_CONFIG
-    emit(report, args.out, args.summary, findings, code)
-    return code
+    return finish("watch", lambda: run(paths, client or Client(), today or date.today()), args.out, args.summary)
 
 
 if __name__ == "__main__":
