@@ -43,7 +43,7 @@ $(TEST_STAMP): requirements-test.lock | $(BIN)/python
 	touch $@ $(STAMP)
 
 serve: $(STAMP)
-	SITE_URL=http://127.0.0.1:8000/ MINIFY_HTML=false $(BIN)/mkdocs serve --strict --dev-addr 127.0.0.1:8000
+	SITE_URL=http://127.0.0.1:8000/ MINIFY=false $(BIN)/mkdocs serve --strict --dev-addr 127.0.0.1:8000
 
 build: $(STAMP) node
 	$(BIN)/mkdocs build --strict --clean

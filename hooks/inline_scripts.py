@@ -11,9 +11,12 @@ removes comments and whitespace; it renames nothing.
 
 from __future__ import annotations
 
+import functools
+
 import jsmin
 
 
+@functools.lru_cache(maxsize=32)  # the same few scripts on every page: minified once per build
 def minify(script: str) -> str:
     return jsmin.jsmin(script, quote_chars="'\"`").strip()
 

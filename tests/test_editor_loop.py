@@ -201,3 +201,93 @@ def test_serve_rebuilds_on_a_bib_edit_and_recovers_after_an_error(tmp_path):
     finally:
         server.terminate()
         server.wait(timeout=10)
+
+
+def _serve_fixture(tmp_path: Path, port: int, log: Path) -> tuple[subprocess.Popen, Path]:
+    """A real `mkdocs serve` of a copy of the citation fixture, with the project's preview hook
+    (hooks/preview_errors.py) added as mkdocs.yml adds it."""
+    from citation_fixture import copy_fixture
+
+    config = copy_fixture(tmp_path / "src")
+    text = config.read_text(encoding="utf-8")
+    hook = (ROOT / "hooks" / "preview_errors.py").as_posix()
+    assert "\nhooks:\n" in text
+    config.write_text(text.replace("\nhooks:\n", f"\nhooks:\n  - {hook}\n", 1) + "watch:\n  - refs.bib\n", encoding="utf-8")
+    with log.open("w") as out:
+        server = subprocess.Popen(
+            [sys.executable, "-m", "mkdocs", "serve", "-f", str(config), "--dev-addr", f"127.0.0.1:{port}"],
+            cwd=tmp_path, stdout=out, stderr=subprocess.STDOUT, env={**os.environ, "NO_MKDOCS_2_WARNING": "1"},
+        )
+    return server, tmp_path / "src"
+
+
+def test_the_preview_hook_is_in_the_site_config():
+    """make serve gets the banner only if mkdocs.yml loads the hook."""
+    hooks = re.findall(r"^  - (hooks/\S+\.py)", (ROOT / "mkdocs.yml").read_text(encoding="utf-8"), re.M)
+    assert "hooks/preview_errors.py" in hooks
+
+
+def test_a_failed_rebuild_shows_in_the_open_tab_and_goes_once_fixed(tmp_path, browser):
+    """The editor's view: a page open at 375 px in Chromium under a real `mkdocs serve`. A save
+    that breaks the build (an unknown citation key) reloads the tab, which shows the message with
+    the file and line to open; the fixing save reloads it again without the banner. MkDocs alone
+    leaves the tab as it was; this test also fails if MkDocs' live reload stops calling the
+    server's ``builder``, which the hook wraps."""
+    port = _free_port()
+    log = tmp_path / "serve.log"
+    server, src = _serve_fixture(tmp_path, port, log)
+    context = browser.new_context(viewport={"width": 375, "height": 740}, is_mobile=True, has_touch=True)
+    try:
+        url = f"http://127.0.0.1:{port}/"
+        _wait_for(url, lambda html: "Fixture home" in html)
+        page = context.new_page()
+        page.goto(url)
+        page.wait_for_selector("h1")
+        assert page.locator("#preview-build-error").count() == 0
+
+        index = src / "docs" / "index.md"
+        good = index.read_text(encoding="utf-8")
+        index.write_text(good.replace("Plain paragraph with one citation", "Plain paragraph [@nosuchwork2020typo] with one citation"), encoding="utf-8")
+        line = line_of(index, "nosuchwork2020typo")
+        banner = page.locator("#preview-build-error")
+        banner.wait_for(state="visible", timeout=60_000)  # the tab reloaded by itself
+        text = banner.inner_text()
+        assert f"docs/index.md:{line}" in text and "nosuchwork2020typo" in text, text
+        assert banner.get_attribute("role") == "alert"
+        box = banner.bounding_box()
+        assert box and box["y"] <= 1 and box["x"] >= 0 and box["x"] + box["width"] <= 375 + 0.5, box  # at the top, within a phone's width
+        assert page.evaluate("document.documentElement.scrollWidth") <= 375
+
+        index.write_text(good.replace("Plain paragraph with one citation", "Plain paragraph, fixed, with one citation"), encoding="utf-8")
+        page.get_by_text("Plain paragraph, fixed, with one citation").wait_for(timeout=60_000)
+        assert page.locator("#preview-build-error").count() == 0
+        assert "Traceback" not in log.read_text(encoding="utf-8")
+    finally:
+        context.close()
+        server.terminate()
+        server.wait(timeout=10)
+
+
+def test_cached_templates_are_compiled_again_when_an_override_changes(tmp_path):
+    """hooks/template_cache.py keeps compiled templates between builds (.cache/jinja/ beside
+    mkdocs.yml); an edited override must still reach the next build, never a stale copy."""
+    from citation_fixture import copy_fixture
+
+    config = copy_fixture(tmp_path / "src")
+    text = config.read_text(encoding="utf-8")
+    hook = (ROOT / "hooks" / "template_cache.py").as_posix()
+    text = text.replace("\nhooks:\n", f"\nhooks:\n  - {hook}\n", 1)
+    config.write_text(text.replace("\ntheme:\n", "\ntheme:\n  custom_dir: overrides\n", 1), encoding="utf-8")
+    override = tmp_path / "src" / "overrides" / "main.html"
+    override.parent.mkdir()
+    override.write_text('{% extends "base.html" %}\n{% block announce %}Marker one{% endblock %}\n', encoding="utf-8")
+
+    build_site(config, tmp_path / "site1")
+    cache = tmp_path / "src" / ".cache" / "jinja"
+    assert len(list(cache.iterdir())) >= 10, "the theme's templates were not cached"
+    assert "Marker one" in (tmp_path / "site1" / "index.html").read_text(encoding="utf-8")
+
+    override.write_text('{% extends "base.html" %}\n{% block announce %}Marker two{% endblock %}\n', encoding="utf-8")
+    build_site(config, tmp_path / "site2")
+    page = (tmp_path / "site2" / "index.html").read_text(encoding="utf-8")
+    assert "Marker two" in page and "Marker one" not in page

@@ -36,6 +36,7 @@ COPY_IGNORE = shutil.ignore_patterns(".venv", ".git", "site", "node_modules", "t
 BIBTEX_PLUGIN = re.compile(r"^  - bibtex:\n(?:^    .*\n)*", re.MULTILINE)
 CITATIONS_HOOK = re.compile(r"^  - hooks/citations\.py\n", re.MULTILINE)
 CITATION = re.compile(r"\s?\[@[^\[\]]*\]")
+STRICT = re.compile(r"^strict: true\n", re.MULTILINE)
 TARGET_RATIO = 1.5
 
 
@@ -54,8 +55,11 @@ def without_citations(src: Path, dest: Path) -> Path:
     text = config.read_text(encoding="utf-8")
     text, plugins = BIBTEX_PLUGIN.subn("", text)
     text, hooks = CITATIONS_HOOK.subn("", text)
-    if plugins != 1 or hooks != 1:
-        raise SystemExit("citation_timing: mkdocs.yml no longer has the bibtex plugin and hooks/citations.py where expected")
+    # Only the time is measured: a warning the project's hooks would have prevented (say, the
+    # About page's {{ repo_url }} link, filled in by hooks/page_meta.py) must not stop the build.
+    text, strict = STRICT.subn("strict: false\n", text)
+    if plugins != 1 or hooks != 1 or strict != 1:
+        raise SystemExit("citation_timing: mkdocs.yml no longer has the bibtex plugin, hooks/citations.py and strict: where expected")
     config.write_text(text, encoding="utf-8")
     for page in (dest / "docs").rglob("*.md"):
         page.write_text(CITATION.sub("", page.read_text(encoding="utf-8")), encoding="utf-8")
@@ -91,20 +95,23 @@ from mkdocs.commands.build import build
 from mkdocs.config import load_config
 page = Path({str(config.parent / "docs" / "safety.md")!r})
 times = []
-for run in range({runs} + 1):
-    page.write_text(page.read_text(encoding="utf-8") + "\\n", encoding="utf-8")  # the editor saves
-    start = time.perf_counter()
-    cfg = load_config({str(config)!r}, site_dir={str(site_dir)!r})
-    cfg.plugins.on_startup(command="serve", dirty=False)
-    build(cfg, serve_url="http://127.0.0.1:8000/")
-    if run:
-        times.append(time.perf_counter() - start)
+try:
+    for run in range({runs} + 1):
+        page.write_text(page.read_text(encoding="utf-8") + "\\n", encoding="utf-8")  # the editor saves
+        start = time.perf_counter()
+        cfg = load_config({str(config)!r}, site_dir={str(site_dir)!r})
+        cfg.plugins.on_startup(command="serve", dirty=False)
+        build(cfg, serve_url="http://127.0.0.1:8000/")
+        if run:
+            times.append(time.perf_counter() - start)
+except BaseException as exc:
+    sys.exit(f"{{type(exc).__name__}}: {{exc}}")
 print(statistics.median(times))
 """
-    env = dict(os.environ, NO_MKDOCS_2_WARNING="1", MINIFY_HTML="false")  # as `make serve` sets it
+    env = dict(os.environ, NO_MKDOCS_2_WARNING="1", MINIFY="false")  # as `make serve` sets it
     done = subprocess.run([sys.executable, "-c", code], cwd=config.parent, env=env, capture_output=True, text=True, check=False)
     if done.returncode != 0:
-        raise SystemExit(f"citation_timing: the serve-like rebuild failed:\n{done.stderr[-2000:]}")
+        raise SystemExit(f"citation_timing: the serve-like rebuild failed:\n{done.stderr[-2000:]}{done.stdout[-2000:]}")
     return float(done.stdout.strip().splitlines()[-1])
 
 
@@ -142,6 +149,7 @@ def measure(runs: int = 5, root: Path = ROOT) -> dict:
                 if run:
                     times[name].append(seconds)
         rebuild = rebuild_seconds(configs["with"], tmp / "site-serve", runs)
+        rebuild_stock = rebuild_seconds(configs["stock"], tmp / "site-serve-stock", runs)
     medians = {name: statistics.median(values) for name, values in times.items()}
     return {
         "runs": runs,
@@ -151,6 +159,7 @@ def measure(runs: int = 5, root: Path = ROOT) -> dict:
         "stock_material_s": round(medians["stock"], 3),
         "ratio_to_stock": round(medians["with"] / medians["stock"], 3),
         "rebuild_after_save_s": round(rebuild, 3),
+        "stock_rebuild_after_save_s": round(rebuild_stock, 3),
         "target_ratio": TARGET_RATIO,
     }
 
@@ -165,7 +174,8 @@ def main(argv=None) -> int:
         f"without citations {figures['without_citations_s']:.2f} s (ratio {figures['ratio']:.2f}), "
         f"stock Material {figures['stock_material_s']:.2f} s (ratio {figures['ratio_to_stock']:.2f}; "
         f"targets at most {TARGET_RATIO})\n"
-        f"rebuild after a save under make serve: {figures['rebuild_after_save_s']:.2f} s (median)"
+        f"rebuild after a save under make serve: {figures['rebuild_after_save_s']:.2f} s (median; "
+        f"stock Material {figures['stock_rebuild_after_save_s']:.2f} s)"
     )
     return 0 if figures["ratio"] <= TARGET_RATIO else 1
 
