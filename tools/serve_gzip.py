@@ -79,11 +79,19 @@ def site_pages(site: Path) -> list[str]:
 
 def site_prefix(directory: Path) -> str:
     """The URL path the site is published under ("/" or "/name/"), from its canonical link."""
-    import re
+    from html.parser import HTMLParser
 
-    home = (Path(directory) / "index.html").read_text(encoding="utf-8", errors="replace")
-    found = re.search(r'<link rel="canonical" href="([^"]+)"', home)
-    path = urlsplit(found.group(1)).path if found else "/"
+    class Canonical(HTMLParser):  # attribute order and quotes vary with the minifier
+        href = None
+
+        def handle_starttag(self, tag, attrs):
+            attrs = dict(attrs)
+            if tag == "link" and attrs.get("rel") == "canonical" and self.href is None:
+                self.href = attrs.get("href")
+
+    finder = Canonical()
+    finder.feed((Path(directory) / "index.html").read_text(encoding="utf-8", errors="replace"))
+    path = urlsplit(finder.href).path if finder.href else "/"
     return path if path.endswith("/") else path + "/"
 
 
