@@ -18,10 +18,23 @@ def _first_abbr(page):
     return abbr
 
 
-def _shown_meaning(abbr) -> str:
-    """The text of Material's active tooltip (content.tooltips), "none" when none is shown."""
-    abbr.page.wait_for_timeout(400)  # Material's tooltip shows and hides with a short delay
-    return abbr.page.evaluate("document.querySelector('.md-tooltip2--active')?.innerText ?? 'none'")
+ACTIVE_TOOLTIP = "document.querySelector('.md-tooltip2--active')?.innerText ?? 'none'"
+
+
+def _shown_meaning(abbr, meaning: str | None = None) -> str:
+    """The text of Material's active tooltip (content.tooltips), "none" when none is shown.
+
+    Material shows and hides its tooltip with a short delay: with ``meaning``, wait until a
+    tooltip with that text is shown, or (meaning="none") until none is; else wait out the delay."""
+    if meaning is None:
+        abbr.page.wait_for_timeout(400)  # nothing to wait for: no tooltip may appear meanwhile
+    else:
+        try:
+            abbr.page.wait_for_function(f"m => {{ const t = {ACTIVE_TOOLTIP}; return m === 'none' ? t === m : t.includes(m); }}",
+                                        arg=meaning, timeout=2000)
+        except Exception:  # noqa: BLE001 - the caller's assertion reports what is shown
+            pass
+    return abbr.page.evaluate(ACTIVE_TOOLTIP)
 
 
 def test_abbreviation_meaning_shows_on_keyboard_focus_only(page, base_url):
@@ -32,9 +45,9 @@ def test_abbreviation_meaning_shows_on_keyboard_focus_only(page, base_url):
     assert title and _shown_meaning(abbr) == "none", "the meaning shows before the term has focus"
     abbr.focus()
     assert page.evaluate("document.activeElement.tagName") == "ABBR", "<abbr> cannot take keyboard focus"
-    assert title in _shown_meaning(abbr), _shown_meaning(abbr)
+    assert title in _shown_meaning(abbr, title), _shown_meaning(abbr)
     abbr.evaluate("a => a.blur()")
-    assert _shown_meaning(abbr) == "none", "the meaning stays after focus moves on"
+    assert _shown_meaning(abbr, "none") == "none", "the meaning stays after focus moves on"
 
 
 def test_abbreviation_meaning_shows_on_a_tap(browser, base_url):
@@ -48,7 +61,7 @@ def test_abbreviation_meaning_shows_on_a_tap(browser, base_url):
         abbr.scroll_into_view_if_needed()
         title = abbr.get_attribute("title")
         abbr.tap()
-        assert title in _shown_meaning(abbr)
+        assert title in _shown_meaning(abbr, title)
         assert page.evaluate("document.documentElement.scrollWidth") <= 375, "the meaning makes the page scroll sideways"
     finally:
         context.close()
@@ -74,7 +87,7 @@ def test_tab_key_reaches_abbreviations(page, base_url):
     assert page.evaluate("document.activeElement.textContent") == found
     title = page.evaluate("document.activeElement.title || document.getElementById("
                           "document.activeElement.getAttribute('aria-describedby')).innerText")
-    assert title in _shown_meaning(page.locator("abbr:focus")), "Tab reached the abbreviation but its meaning is not shown"
+    assert title in _shown_meaning(page.locator("abbr:focus"), title), "Tab reached the abbreviation but its meaning is not shown"
 
 
 def test_cite_this_page_copy_button_copies_the_bibtex(page, base_url):
