@@ -153,13 +153,15 @@ def desktop_load(browser, gz):
 
     def load(md: str, scheme: str) -> DesktopLoad:
         assert scheme in SCHEMES, scheme
+        probes = sorted(((name, fn) for name, (fn, schemes, last) in DESKTOP_PROBES.items() if scheme in schemes),
+                        key=lambda probe: DESKTOP_PROBES[probe[0]][2])  # stable: the "last" ones at the end
         known = loads.get((md, scheme))
-        if known is None or not DESKTOP_PROBES.keys() <= known.probes.keys():
+        if known is None or not {name for name, _ in probes} <= known.probes.keys():
             context, page = open_page(browser, gz + url_path(md), scheme)
             try:
                 found = DesktopLoad(page.status, page.evaluate("document.body.dataset.mdColorScheme"),
                                     page.problems, page.requested)
-                for name, probe in list(DESKTOP_PROBES.items()):
+                for name, probe in probes:
                     found.probes[name] = probe(page)
             finally:
                 context.close()

@@ -191,22 +191,24 @@ def open_page(browser, url: str, scheme: str = "light", viewport=DESKTOP, mobile
 # whole page there (axe-core, the reading comfort and Key points measurements): each test module
 # registers a read-only probe, a function of the loaded Playwright page, at import; the
 # `desktop_load` fixture (conftest.py) runs every registered probe on one load of the page.
-DESKTOP_PROBES: dict = {}
+DESKTOP_PROBES: dict = {}  # name -> (fn, schemes, last)
 
 
-def desktop_probe(name: str):
-    """Decorator: run ``fn(page)`` on every shared desktop load; its result is ``load.probes[name]``.
+def desktop_probe(name: str, schemes=tuple(SCHEMES), last: bool = False):
+    """Decorator: run ``fn(page)`` on the shared desktop load of every page in ``schemes``; its
+    result is ``load.probes[name]``. Probes run in the order registered, those with ``last``
+    after the others (axe-core; a probe that emulates print and then restores the screen).
 
     A probe must not change what another probe reads (no clicks, no DOM or style changes that it
     does not undo)."""
     def register(fn):
-        DESKTOP_PROBES[name] = fn
+        DESKTOP_PROBES[name] = (fn, tuple(schemes), last)
         return fn
     return register
 
 
-def desktop_loads() -> list:
-    """(md, scheme) parameters for every nav page in both schemes, ids like "dark-ra/disease/".
+def desktop_loads(schemes=tuple(SCHEMES)) -> list:
+    """(md, scheme) parameters for every nav page in ``schemes``, ids like "dark-ra/disease/".
 
     Each pair carries an xdist_group mark: with ``--dist loadgroup`` every test of one pair runs
     on the worker that holds its shared load."""
@@ -215,5 +217,5 @@ def desktop_loads() -> list:
     return [
         pytest.param(md, scheme, id=f"{scheme}-{url_path(md)}",
                      marks=pytest.mark.xdist_group(f"desktop-{scheme}-{url_path(md) or 'home'}"))
-        for md in nav_pages() for scheme in SCHEMES
+        for md in nav_pages() for scheme in schemes
     ]

@@ -109,7 +109,7 @@ def test_every_built_page_is_gated(site):
     assert built <= set(PAGES), f"built pages the browser gates do not visit (add them to the nav): {sorted(built - set(PAGES))}"
 
 
-@desktop_probe("axe")
+@desktop_probe("axe", last=True)
 def axe_on_the_whole_page(page) -> list[dict]:
     return run_axe(page, read_axe_source())
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from sitekit import html_path, nav_pages, soup, wait_for_material
+from sitekit import desktop_loads, desktop_probe, html_path, nav_pages, soup, url_path, wait_for_material
 
 pytestmark = pytest.mark.browser
 
@@ -139,40 +139,50 @@ def test_print_drops_navigation_and_shows_reference_urls(page, base_url, site):
     assert href not in after_screen, "link addresses should only be added in print"
 
 
-def test_print_keeps_tables_whole_and_readable(page, base_url, site):
-    pages = [html_path(site, md).parent.relative_to(site).as_posix().strip(".") + "/"
-             for md in nav_pages() if soup(html_path(site, md)).select_one("article table")]
-    assert pages, "no page has a table"
-    for path in pages:
-        page.goto(base_url + path.lstrip("/"))
-        page.emulate_media(media="print")
-        tables = page.evaluate(
-            """() => {
-              const box = document.querySelector('article').getBoundingClientRect();
-              return [...document.querySelectorAll('article table')].map(t => {
-                const wrap = t.parentElement;
-                const r = t.getBoundingClientRect();
-                // A card's label is its cell's ::before; it is seen only if it is not pushed out
-                // of the cell (a negative margin larger than the cell's left padding).
-                const labels = [...t.querySelectorAll('td[data-label]')].map(td => {
-                  const before = getComputedStyle(td, '::before');
-                  const inside = parseFloat(getComputedStyle(td).paddingLeft) + parseFloat(before.marginLeft) >= -1;
-                  return before.display !== 'none' && inside ? before.content : 'none';
-                });
-                return {display: getComputedStyle(t).display,
-                        overflow: getComputedStyle(wrap).overflowX,
-                        head: t.tHead ? getComputedStyle(t.tHead).display : 'table-header-group',
-                        cells: t.querySelectorAll('td').length,
-                        labelled: labels.filter(c => c && c !== 'none' && c !== 'normal').length,
-                        fits: r.left >= box.left - 1 && r.right <= box.right + 1};
-              });
-            }"""
-        )
-        for info in tables:
-            assert info["overflow"] == "visible", (path, info)
-            assert info["fits"], f"/{path}: a table is wider than the printed page: {info}"
-            if info["display"] == "table":
-                assert info["head"] == "table-header-group", (path, info)
-            else:  # printed as cards (the data tables): every cell shows its column's name
-                assert info["cells"] and info["labelled"] == info["cells"], (path, info)
+PRINTED_TABLES = """() => {
+  const box = document.querySelector('article').getBoundingClientRect();
+  return [...document.querySelectorAll('article table')].map(t => {
+    const wrap = t.parentElement;
+    const r = t.getBoundingClientRect();
+    // A card's label is its cell's ::before; it is seen only if it is not pushed out
+    // of the cell (a negative margin larger than the cell's left padding).
+    const labels = [...t.querySelectorAll('td[data-label]')].map(td => {
+      const before = getComputedStyle(td, '::before');
+      const inside = parseFloat(getComputedStyle(td).paddingLeft) + parseFloat(before.marginLeft) >= -1;
+      return before.display !== 'none' && inside ? before.content : 'none';
+    });
+    return {display: getComputedStyle(t).display,
+            overflow: getComputedStyle(wrap).overflowX,
+            head: t.tHead ? getComputedStyle(t.tHead).display : 'table-header-group',
+            cells: t.querySelectorAll('td').length,
+            labelled: labels.filter(c => c && c !== 'none' && c !== 'normal').length,
+            fits: r.left >= box.left - 1 && r.right <= box.right + 1};
+  });
+}"""
+
+
+@desktop_probe("printed tables", schemes=["light"], last=True)
+def printed_tables(page) -> list[dict]:
+    """The tables of the page as printed (print media emulated, then the screen again)."""
+    page.emulate_media(media="print")
+    try:
+        return page.evaluate(PRINTED_TABLES)
+    finally:
         page.emulate_media(media="screen")
+
+
+def test_some_page_has_a_table_to_print(site):
+    assert any(soup(html_path(site, md)).select_one("article table") for md in nav_pages()), "no page has a table"
+
+
+@pytest.mark.parametrize("md, scheme", desktop_loads(schemes=["light"]))
+def test_print_keeps_tables_whole_and_readable(desktop_load, md, scheme):
+    """Every table of every page (none on some) as printed, on the shared desktop load."""
+    path = url_path(md)
+    for info in desktop_load(md, scheme).probes["printed tables"]:
+        assert info["overflow"] == "visible", (path, info)
+        assert info["fits"], f"/{path}: a table is wider than the printed page: {info}"
+        if info["display"] == "table":
+            assert info["head"] == "table-header-group", (path, info)
+        else:  # printed as cards (the data tables): every cell shows its column's name
+            assert info["cells"] and info["labelled"] == info["cells"], (path, info)
