@@ -73,7 +73,7 @@ def pytest_collection_modifyitems(config, items):
     pytest-xdist 3.8 appends the suffix to ``item._nodeid``, which pytest 9 no longer reads
     (the id is ``item._id``): without the lines below every test would be a group of its own.
     """
-    if not config.getvalue("loadgroup"):  # set on xdist workers under --dist loadgroup
+    if not getattr(config.option, "loadgroup", False):  # set on xdist workers under --dist loadgroup
         return
     from _pytest.nodeid import NodeId
 
