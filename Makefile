@@ -14,7 +14,9 @@ PIP_INSTALL = $(BIN)/python -m pip install --quiet --disable-pip-version-check -
 # --ignore-scripts: vnu-jar's install script would download a Java runtime; we use the system's.
 NODE_BUILD := node_modules/.installed-build
 NODE_ALL   := node_modules/.installed-all
-# pytest-xdist: one worker per core (each builds the site once and starts its own Chromium).
+# pytest-xdist: one worker per core (each builds the site once and starts its own Chromium);
+# --dist loadgroup: a module's tests stay on one worker unless marked spread or grouped
+# otherwise (tests/conftest.py).
 PYTEST_WORKERS ?= auto
 
 .PHONY: serve build test browser node node-all java report lighthouse timing lock clean help
@@ -76,7 +78,7 @@ java:
 	  { echo "Java 11+ is needed for the Nu HTML checker (Debian: apt-get install default-jre-headless)."; exit 1; }
 
 test: $(TEST_STAMP) browser node-all java
-	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadfile
+	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadgroup
 
 report: $(TEST_STAMP) browser node-all
 	$(BIN)/python tools/report.py

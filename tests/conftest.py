@@ -1,16 +1,23 @@
-"""Session fixtures: one strict in-process build of the real site, served on 127.0.0.1,
-and one headless Chromium driven by Playwright."""
+"""Session fixtures: one strict in-process build of the real site, served on 127.0.0.1 (plain
+and GitHub-Pages-like), one headless Chromium driven by Playwright, and one desktop load per page
+and colour scheme shared by every check of a whole page (`desktop_load`).
+
+With pytest-xdist (`make test`: ``--dist loadgroup``) each worker holds its own session
+fixtures; the tests of one module stay on one worker (module fixtures are built once), except
+the modules or tests marked ``spread`` (independent tests, run wherever a worker is free) and
+the tests with their own ``xdist_group`` (e.g. every check of one shared desktop load)."""
 
 from __future__ import annotations
 
 import os
 import subprocess
 import sys
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
 
-from sitekit import ROOT, build_site, serve
+from sitekit import DESKTOP_PROBES, ROOT, SCHEMES, build_site, open_page, serve, url_path
 
 BROWSER_ARGS = [
     "--no-sandbox",
@@ -45,6 +52,38 @@ def site(tmp_path_factory) -> Path:
 def base_url(site) -> str:
     with serve(site) as url:
         yield url
+
+
+@pytest.fixture(scope="session")
+def gz(site):
+    """The built site served the way GitHub Pages serves it: gzip, under its site_url path."""
+    sys.path.insert(0, str(ROOT / "tools"))
+    from serve_gzip import serving
+
+    with serving(site) as url:
+        yield url
+
+
+@pytest.hookimpl(trylast=True)  # after pytest-xdist's own hook, which this completes
+def pytest_collection_modifyitems(config, items):
+    """Keep each module's tests together (one xdist work unit per module, as ``--dist loadfile``
+    would), unless a test has its own xdist_group or (without one) is marked ``spread``.
+
+    ``--dist loadgroup`` sends the tests whose node ids end in the same "@group" to one worker.
+    pytest-xdist 3.8 appends the suffix to ``item._nodeid``, which pytest 9 no longer reads
+    (the id is ``item._id``): without the lines below every test would be a group of its own.
+    """
+    if not getattr(config.option, "loadgroup", False):  # set on xdist workers under --dist loadgroup
+        return
+    from _pytest.nodeid import NodeId
+
+    for item in items:
+        names = {str(m.args[0] if m.args else m.kwargs.get("name", "default")) for m in item.iter_markers("xdist_group")}
+        if not names and item.get_closest_marker("spread") is not None:
+            continue  # a work unit of its own
+        group = "_".join(sorted(names)) or item.nodeid.split("::", 1)[0]  # default: the module
+        if item.nodeid.rfind("@") <= item.nodeid.rfind("]"):  # no suffix yet
+            item._id = NodeId.parse(f"{item.nodeid}@{group}")
 
 
 def _chromium_executable() -> str | None:
@@ -90,3 +129,43 @@ def page(browser, base_url):
     finally:
         context.close()
 
+
+
+@dataclass
+class DesktopLoad:
+    """What one load of a page told: HTTP status, Material's colour scheme, the browser's errors,
+    every request made, and the result of each registered probe (sitekit.desktop_probe)."""
+
+    status: int | None
+    color_scheme: str | None
+    problems: list[str]
+    requested: list[str]
+    probes: dict = field(default_factory=dict)
+
+
+@pytest.fixture(scope="session")
+def desktop_load(browser, gz):
+    """``load(md, scheme)``: the nav page ``md`` loaded ONCE per session (per xdist worker) in a
+    fresh 1280 x 900 context in the light or dark scheme, from the gzip server; every probe
+    registered with sitekit.desktop_probe runs on that one load, then the context is closed.
+    Later calls with the same page and scheme return the recorded DesktopLoad."""
+    loads: dict[tuple[str, str], DesktopLoad] = {}
+
+    def load(md: str, scheme: str) -> DesktopLoad:
+        assert scheme in SCHEMES, scheme
+        probes = sorted(((name, fn) for name, (fn, schemes, last) in DESKTOP_PROBES.items() if scheme in schemes),
+                        key=lambda probe: DESKTOP_PROBES[probe[0]][2])  # stable: the "last" ones at the end
+        known = loads.get((md, scheme))
+        if known is None or not {name for name, _ in probes} <= known.probes.keys():
+            context, page = open_page(browser, gz + url_path(md), scheme)
+            try:
+                found = DesktopLoad(page.status, page.evaluate("document.body.dataset.mdColorScheme"),
+                                    page.problems, page.requested)
+                for name, probe in probes:
+                    found.probes[name] = probe(page)
+            finally:
+                context.close()
+            loads[(md, scheme)] = known = found
+        return known
+
+    return load

@@ -138,14 +138,17 @@ def html_path(site: Path, md: str) -> Path:
     return site / stem / "index.html"
 
 
-def page_url(base_url: str, md: str) -> str:
-    """The served URL of a docs-relative Markdown path (directory URLs)."""
+def url_path(md: str) -> str:
+    """The site-relative URL path of a docs-relative Markdown path (directory URLs): "" for the home."""
     stem = md[: -len(".md")]
     if stem == "index" or stem.endswith("/index"):
-        stem = stem[: -len("index")]
-    else:
-        stem += "/"
-    return base_url + stem
+        return stem[: -len("index")]
+    return stem + "/"
+
+
+def page_url(base_url: str, md: str) -> str:
+    """The served URL of a docs-relative Markdown path (directory URLs)."""
+    return base_url + url_path(md)
 
 
 def wait_for_material(page, timeout: float = 10_000) -> None:
@@ -157,3 +160,62 @@ def wait_for_material(page, timeout: float = 10_000) -> None:
     """
     page.wait_for_function("typeof window.document$ === 'object'", timeout=timeout)
     page.evaluate("new Promise(done => window.document$.subscribe(() => done(true)))")
+
+
+# --------------------------------------------------------------------------- browser pages
+
+DESKTOP = {"width": 1280, "height": 900}
+SCHEMES = {"light": "default", "dark": "slate"}  # prefers-color-scheme -> Material's scheme
+
+
+def open_page(browser, url: str, scheme: str = "light", viewport=DESKTOP, mobile: bool = False):
+    """A fresh context and page at ``url`` that record console errors, page errors and every
+    request (``page.problems``, ``page.requested``, ``page.status``); Material is mounted."""
+    context = browser.new_context(
+        viewport=viewport, color_scheme=scheme, is_mobile=mobile, has_touch=mobile,
+        device_scale_factor=2 if mobile else 1,
+    )
+    page = context.new_page()
+    page.problems = []
+    page.requested = []
+    page.on("console", lambda m: m.type == "error" and page.problems.append(f"console error: {m.text} ({m.location.get('url')})"))
+    page.on("pageerror", lambda e: page.problems.append(f"uncaught exception: {e}"))
+    context.on("request", lambda r: page.requested.append(r.url))
+    response = page.goto(url, wait_until="load")
+    page.status = response.status if response else None
+    wait_for_material(page)  # Material's scripts have run and mounted their components
+    return context, page
+
+
+# One load per page and colour scheme on a desktop screen, shared by every check that reads a
+# whole page there (axe-core, the reading comfort and Key points measurements): each test module
+# registers a read-only probe, a function of the loaded Playwright page, at import; the
+# `desktop_load` fixture (conftest.py) runs every registered probe on one load of the page.
+DESKTOP_PROBES: dict = {}  # name -> (fn, schemes, last)
+
+
+def desktop_probe(name: str, schemes=tuple(SCHEMES), last: bool = False):
+    """Decorator: run ``fn(page)`` on the shared desktop load of every page in ``schemes``; its
+    result is ``load.probes[name]``. Probes run in the order registered, those with ``last``
+    after the others (axe-core; a probe that emulates print and then restores the screen).
+
+    A probe must not change what another probe reads (no clicks, no DOM or style changes that it
+    does not undo)."""
+    def register(fn):
+        DESKTOP_PROBES[name] = (fn, tuple(schemes), last)
+        return fn
+    return register
+
+
+def desktop_loads(schemes=tuple(SCHEMES)) -> list:
+    """(md, scheme) parameters for every nav page in ``schemes``, ids like "dark-ra/disease/".
+
+    Each pair carries an xdist_group mark: with ``--dist loadgroup`` every test of one pair runs
+    on the worker that holds its shared load."""
+    import pytest
+
+    return [
+        pytest.param(md, scheme, id=f"{scheme}-{url_path(md)}",
+                     marks=pytest.mark.xdist_group(f"desktop-{scheme}-{url_path(md) or 'home'}"))
+        for md in nav_pages() for scheme in schemes
+    ]

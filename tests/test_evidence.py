@@ -14,7 +14,7 @@ import yaml
 from bs4 import BeautifulSoup
 from mkdocs.exceptions import PluginError
 
-from sitekit import ROOT, BuildFailed, build_site, html_path, serve, soup
+from sitekit import ROOT, BuildFailed, build_site, html_path, serve, soup, wait_for_material
 
 DATA = ROOT / "data" / "studies.yaml"
 STUDIES_MD = "evidence/studies.md"
@@ -623,7 +623,8 @@ def test_cards_at_375px_pass_axe(browser, base_url, scheme):
     context = browser.new_context(**PHONE, color_scheme=scheme)
     try:
         pg = context.new_page()
-        pg.goto(base_url + "evidence/studies/", wait_until="networkidle")
+        pg.goto(base_url + "evidence/studies/")
+        wait_for_material(pg)  # Material's tooltips and the table script (both deferred) have run
         pg.locator(".evidence-table__filters").wait_for(state="visible")
         assert pg.locator("table.evidence-table__table td").first.evaluate("c => getComputedStyle(c).display") == "block"
         violations = run_axe(pg, AXE_JS.read_text(encoding="utf-8"), ".evidence-table")

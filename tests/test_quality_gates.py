@@ -1,7 +1,9 @@
 """Quality gates in a real browser, on every built page, in the light and the dark scheme.
 
 The site is served the way GitHub Pages serves it (gzip, under its site_url path; see
-tools/serve_gzip.py) and each page is loaded in a fresh Chromium context. On every load:
+tools/serve_gzip.py) and each page is loaded in a fresh Chromium context, once per colour scheme
+(the `desktop_load` fixture, whose load the reading-comfort and Key points checks share). On
+every load:
 
 - axe-core (the npm-pinned version in package-lock.json), WCAG 2.0/2.1/2.2 A and AA rules plus
   best practice: no violations;
@@ -15,36 +17,28 @@ Figures (Lighthouse scores, transfer sizes, build times) are in `make report`, n
 
 from __future__ import annotations
 
+import functools
 import json
 import sys
-from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
 
-from sitekit import ROOT, nav_pages, wait_for_material
+from sitekit import ROOT, SCHEMES, desktop_loads, desktop_probe, nav_pages, open_page, url_path
 
 sys.path.insert(0, str(ROOT / "tools"))
-from serve_gzip import serving, site_pages  # noqa: E402
+from serve_gzip import site_pages  # noqa: E402
 
-pytestmark = pytest.mark.browser
+# Independent tests: pytest-xdist may run each on any worker (tests/conftest.py).
+pytestmark = [pytest.mark.browser, pytest.mark.spread]
 
 AXE_JS = ROOT / "node_modules" / "axe-core" / "axe.min.js"
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practice"]
-SCHEMES = {"light": "default", "dark": "slate"}
-DESKTOP = {"width": 1280, "height": 900}
 PHONE = {"width": 375, "height": 740}
 
 
-@pytest.fixture(scope="module")
-def gz(site):
-    """The built site served gzip-compressed under its site_url path."""
-    with serving(site) as url:
-        yield url
-
-
-@pytest.fixture(scope="module")
-def axe_source() -> str:
+@functools.cache
+def read_axe_source() -> str:
     if not AXE_JS.is_file():
         pytest.fail(
             "node_modules/axe-core is missing: run `make test` (it runs `npm ci`) or `npm ci --ignore-scripts`.",
@@ -53,22 +47,9 @@ def axe_source() -> str:
     return AXE_JS.read_text(encoding="utf-8")
 
 
-def open_page(browser, url: str, scheme: str = "light", viewport=DESKTOP, mobile: bool = False):
-    """A fresh context and page that record console errors, page errors and every request."""
-    context = browser.new_context(
-        viewport=viewport, color_scheme=scheme, is_mobile=mobile, has_touch=mobile,
-        device_scale_factor=2 if mobile else 1,
-    )
-    page = context.new_page()
-    page.problems = []
-    page.requested = []
-    page.on("console", lambda m: m.type == "error" and page.problems.append(f"console error: {m.text} ({m.location.get('url')})"))
-    page.on("pageerror", lambda e: page.problems.append(f"uncaught exception: {e}"))
-    context.on("request", lambda r: page.requested.append(r.url))
-    response = page.goto(url, wait_until="load")
-    page.status = response.status if response else None
-    wait_for_material(page)  # Material's scripts have run and mounted their components
-    return context, page
+@pytest.fixture(scope="session")
+def axe_source() -> str:
+    return read_axe_source()
 
 
 def run_axe(page, axe_source: str, context: str | None = None) -> list[dict]:
@@ -95,35 +76,29 @@ def describe(violations: list[dict]) -> str:
     return "\n".join(lines)
 
 
-def foreign_requests(page, base_url: str) -> list[str]:
+def foreign(requested: list[str], base_url: str) -> list[str]:
     own = urlsplit(base_url).netloc
-    return [u for u in page.requested if urlsplit(u).scheme in ("http", "https", "ws", "wss") and urlsplit(u).netloc != own]
+    return [u for u in requested if urlsplit(u).scheme in ("http", "https", "ws", "wss") and urlsplit(u).netloc != own]
 
 
-def check_loaded_page(page, gz, axe_source, label: str) -> None:
-    violations = run_axe(page, axe_source)
+def assert_clean(violations: list[dict], requested: list[str], errors: list[str], gz, label: str) -> None:
+    """No axe-core violation, no request to another host, no error in the browser."""
     problems = []
     if violations:
         problems.append(f"axe-core violations on {label}:\n{describe(violations)}")
-    foreign = foreign_requests(page, gz)
-    if foreign:
-        problems.append(f"requests to other hosts from {label}: {foreign}")
-    if page.problems:
-        problems.append(f"errors in the browser on {label}: {page.problems}")
+    elsewhere = foreign(requested, gz)
+    if elsewhere:
+        problems.append(f"requests to other hosts from {label}: {elsewhere}")
+    if errors:
+        problems.append(f"errors in the browser on {label}: {errors}")
     assert not problems, "\n".join(problems)
 
 
+def check_loaded_page(page, gz, axe_source, label: str) -> None:
+    assert_clean(run_axe(page, axe_source), page.requested, page.problems, gz, label)
+
+
 # --------------------------------------------------------------------------- every page
-
-
-def url_path(md: str) -> str:
-    """The site-relative URL path of a docs Markdown file (directory URLs)."""
-    stem = md[: -len(".md")]
-    if stem == "index":
-        return ""
-    if stem.endswith("/index"):
-        return stem[: -len("index")]
-    return stem + "/"
 
 
 PAGES = sorted({url_path(md) for md in nav_pages()})
@@ -134,16 +109,18 @@ def test_every_built_page_is_gated(site):
     assert built <= set(PAGES), f"built pages the browser gates do not visit (add them to the nav): {sorted(built - set(PAGES))}"
 
 
-@pytest.mark.parametrize("page_path", PAGES)
-@pytest.mark.parametrize("scheme", SCHEMES)
-def test_page_passes_axe_with_no_foreign_requests_or_errors(browser, gz, axe_source, page_path, scheme):
-    context, page = open_page(browser, gz + page_path, scheme)
-    try:
-        assert page.status == 200, f"{page_path or 'home'}: HTTP {page.status}"
-        assert page.evaluate("document.body.dataset.mdColorScheme") == SCHEMES[scheme], "colour scheme not applied"
-        check_loaded_page(page, gz, axe_source, f"/{page_path} ({scheme})")
-    finally:
-        context.close()
+@desktop_probe("axe", last=True)
+def axe_on_the_whole_page(page) -> list[dict]:
+    return run_axe(page, read_axe_source())
+
+
+@pytest.mark.parametrize("md, scheme", desktop_loads())
+def test_page_passes_axe_with_no_foreign_requests_or_errors(desktop_load, gz, md, scheme):
+    page_path = url_path(md)
+    loaded = desktop_load(md, scheme)
+    assert loaded.status == 200, f"{page_path or 'home'}: HTTP {loaded.status}"
+    assert loaded.color_scheme == SCHEMES[scheme], "colour scheme not applied"
+    assert_clean(loaded.probes["axe"], loaded.requested, loaded.problems, gz, f"/{page_path} ({scheme})")
 
 
 @pytest.mark.parametrize("scheme", SCHEMES)

@@ -12,7 +12,7 @@ from collections import Counter
 
 import pytest
 
-from sitekit import ROOT, html_path, nav_pages, soup, wait_for_material
+from sitekit import ROOT, desktop_loads, desktop_probe, html_path, nav_pages, soup, wait_for_material
 
 NAV = nav_pages()
 MEANINGS = dict(
@@ -77,19 +77,21 @@ TAB_STOPS = """() => {
 }"""
 
 
+@desktop_probe("tab stops", schemes=["light"])
+def tab_stops(page) -> dict:
+    return page.evaluate(TAB_STOPS)
+
+
 @pytest.mark.browser
-def test_tab_stops_per_page(page, base_url, site):
-    """Report the tab stops of every page; abbreviations add at most one per term."""
-    report = {}
-    for md in NAV:
-        page.goto(base_url + html_path(site, md).parent.relative_to(site).as_posix().replace(".", "") + "/"
-                  if md != "index.md" else base_url)
-        stops = page.evaluate(TAB_STOPS)
-        repeated = [t for t, n in Counter(stops["abbrs"]).items() if n > 1]
-        assert repeated == [], f"{md}: abbreviations with more than one tab stop: {repeated}"
-        assert len(stops["abbrs"]) <= len(set(stops["abbrs"]) & set(MEANINGS)), md
-        report[md] = (stops["total"], len(stops["abbrs"]))
-    print("\ntab stops per page (total, of which abbreviations):", report)
+@pytest.mark.parametrize("md, scheme", desktop_loads(schemes=["light"]))
+def test_tab_stops_per_page(desktop_load, md, scheme):
+    """Report the tab stops of every page (1280 x 900, on the shared desktop load); abbreviations
+    add at most one per term."""
+    stops = desktop_load(md, scheme).probes["tab stops"]
+    repeated = [t for t, n in Counter(stops["abbrs"]).items() if n > 1]
+    assert repeated == [], f"{md}: abbreviations with more than one tab stop: {repeated}"
+    assert len(stops["abbrs"]) <= len(set(stops["abbrs"]) & set(MEANINGS)), md
+    print(f"\n{md}: {stops['total']} tab stops, of which {len(stops['abbrs'])} abbreviations")
 
 
 def _tooltip(page):

@@ -10,7 +10,7 @@ import statistics
 
 import pytest
 
-from sitekit import html_path, nav_pages, soup
+from sitekit import desktop_loads, desktop_probe, html_path, nav_pages, soup
 
 pytestmark = pytest.mark.browser
 
@@ -79,14 +79,9 @@ def test_desktop_lines_run_about_65_to_75_characters(browser, base_url, site):
     assert all(62 <= m <= 77 for m in medians.values()), medians
 
 
-@pytest.mark.parametrize("scheme", ["light", "dark"])
-def test_references_title_and_page_end_links(browser, base_url, site, scheme):
-    context = browser.new_context(viewport=DESKTOP, color_scheme=scheme)
-    page = context.new_page()
-    try:
-        for md in NAV:
-            page.goto(_url(base_url, site, md))
-            state = page.evaluate("""() => {
+@desktop_probe("comfort")
+def references_title_and_page_end(page) -> dict:
+    return page.evaluate("""() => {
                 const style = sel => { const el = document.querySelector(sel); return el && getComputedStyle(el); };
                 const body = style('article.md-content__inner > p');
                 const notes = style('article .footnote li');
@@ -100,15 +95,19 @@ def test_references_title_and_page_end_links(browser, base_url, site, scheme):
                     edit: [...document.querySelectorAll('article .trust-edit a')].map(a => a.href),
                 };
             }""")
-            if state["notesColour"]:
-                assert state["notesColour"] == state["bodyColour"], f"{md}: references in {state['notesColour']}"
-                assert state["notesSize"] >= state["bodySize"], f"{md}: references at {state['notesSize']} px"
-            ratio = _contrast(state["h1"], state["background"])
-            assert ratio >= 4.5, f"{md} ({scheme}): title contrast {ratio:.2f}:1"
-            assert not state["pencil"] and not state["headerSource"], f"{md}: edit or source link still at the top"
-            assert any(h.endswith("docs/" + md) for h in state["edit"]), f"{md}: no edit link at the page end: {state['edit']}"
-    finally:
-        context.close()
+
+
+@pytest.mark.parametrize("md, scheme", desktop_loads())
+def test_references_title_and_page_end_links(desktop_load, md, scheme):
+    """Every page, light and dark, on the one desktop load the axe-core gate also reads."""
+    state = desktop_load(md, scheme).probes["comfort"]
+    if state["notesColour"]:
+        assert state["notesColour"] == state["bodyColour"], f"{md}: references in {state['notesColour']}"
+        assert state["notesSize"] >= state["bodySize"], f"{md}: references at {state['notesSize']} px"
+    ratio = _contrast(state["h1"], state["background"])
+    assert ratio >= 4.5, f"{md} ({scheme}): title contrast {ratio:.2f}:1"
+    assert not state["pencil"] and not state["headerSource"], f"{md}: edit or source link still at the top"
+    assert any(h.endswith("docs/" + md) for h in state["edit"]), f"{md}: no edit link at the page end: {state['edit']}"
 
 
 @pytest.mark.parametrize("size", ["phone", "desktop"])

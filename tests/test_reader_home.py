@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from sitekit import html_path, nav_pages, soup
+from sitekit import desktop_loads, desktop_probe, html_path, nav_pages, soup
 
 NOTICE_PAGES = ["index.md", "evidence/studies.md", "safety.md", "faq.md"]
 # question -> the page (and section) that answers it, from the issue
@@ -45,30 +45,29 @@ def test_the_notice_is_on_the_four_pages_under_the_title_and_nowhere_else(site):
     assert len(texts) == 1, f"the notice differs between pages: {texts}"
 
 
-@pytest.mark.browser
-@pytest.mark.parametrize("scheme", ["light", "dark"])
-def test_key_points_at_body_size_and_the_notice_stands_apart(browser, base_url, site, scheme):
-    context = browser.new_context(color_scheme=scheme, viewport={"width": 1280, "height": 900})
-    page = context.new_page()
-    try:
-        for md in nav_pages():
-            page.goto(_url(base_url, site, md))
-            sizes = page.evaluate("""() => {
+@desktop_probe("key points")
+def key_points_and_notice(page) -> dict:
+    return page.evaluate("""() => {
                 const body = [...document.querySelectorAll('article > p')].map(p => parseFloat(getComputedStyle(p).fontSize));
                 const key = [...document.querySelectorAll('article .admonition.abstract li, article .admonition.abstract p:not(.admonition-title)')]
                     .map(el => parseFloat(getComputedStyle(el).fontSize));
                 const border = sel => { const el = document.querySelector(sel); return el && getComputedStyle(el).borderLeftColor; };
                 return {body, key, keyBorder: border('article .admonition.abstract'), notice: border('article .not-approved')};
             }""")
-            if not sizes["key"]:
-                continue
-            assert sizes["body"], f"{md}: no body paragraph to compare with"
-            body = max(set(sizes["body"]), key=sizes["body"].count)  # the usual paragraph size
-            assert min(sizes["key"]) >= body, f"{md}: Key points at {min(sizes['key'])} px, body text at {body} px"
-            if md in NOTICE_PAGES:
-                assert sizes["notice"] and sizes["notice"] != sizes["keyBorder"], f"{md}: notice looks like Key points"
-    finally:
-        context.close()
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("md, scheme", desktop_loads())
+def test_key_points_at_body_size_and_the_notice_stands_apart(desktop_load, md, scheme):
+    """Every page, light and dark (1280 x 900), on the one desktop load the axe-core gate also reads."""
+    sizes = desktop_load(md, scheme).probes["key points"]
+    if not sizes["key"]:
+        return  # a page without Key points
+    assert sizes["body"], f"{md}: no body paragraph to compare with"
+    body = max(set(sizes["body"]), key=sizes["body"].count)  # the usual paragraph size
+    assert min(sizes["key"]) >= body, f"{md}: Key points at {min(sizes['key'])} px, body text at {body} px"
+    if md in NOTICE_PAGES:
+        assert sizes["notice"] and sizes["notice"] != sizes["keyBorder"], f"{md}: notice looks like Key points"
 
 
 @pytest.mark.browser

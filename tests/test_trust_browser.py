@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from sitekit import html_path, nav_pages, soup, wait_for_material
+from sitekit import desktop_loads, desktop_probe, html_path, nav_pages, soup, url_path, wait_for_material
 
 pytestmark = pytest.mark.browser
 
@@ -18,10 +18,23 @@ def _first_abbr(page):
     return abbr
 
 
-def _shown_meaning(abbr) -> str:
-    """The text of Material's active tooltip (content.tooltips), "none" when none is shown."""
-    abbr.page.wait_for_timeout(400)  # Material's tooltip shows and hides with a short delay
-    return abbr.page.evaluate("document.querySelector('.md-tooltip2--active')?.innerText ?? 'none'")
+ACTIVE_TOOLTIP = "document.querySelector('.md-tooltip2--active')?.innerText ?? 'none'"
+
+
+def _shown_meaning(abbr, meaning: str | None = None) -> str:
+    """The text of Material's active tooltip (content.tooltips), "none" when none is shown.
+
+    Material shows and hides its tooltip with a short delay: with ``meaning``, wait until a
+    tooltip with that text is shown, or (meaning="none") until none is; else wait out the delay."""
+    if meaning is None:
+        abbr.page.wait_for_timeout(400)  # nothing to wait for: no tooltip may appear meanwhile
+    else:
+        try:
+            abbr.page.wait_for_function(f"m => {{ const t = {ACTIVE_TOOLTIP}; return m === 'none' ? t === m : t.includes(m); }}",
+                                        arg=meaning, timeout=2000)
+        except Exception:  # noqa: BLE001 - the caller's assertion reports what is shown
+            pass
+    return abbr.page.evaluate(ACTIVE_TOOLTIP)
 
 
 def test_abbreviation_meaning_shows_on_keyboard_focus_only(page, base_url):
@@ -32,9 +45,9 @@ def test_abbreviation_meaning_shows_on_keyboard_focus_only(page, base_url):
     assert title and _shown_meaning(abbr) == "none", "the meaning shows before the term has focus"
     abbr.focus()
     assert page.evaluate("document.activeElement.tagName") == "ABBR", "<abbr> cannot take keyboard focus"
-    assert title in _shown_meaning(abbr), _shown_meaning(abbr)
+    assert title in _shown_meaning(abbr, title), _shown_meaning(abbr)
     abbr.evaluate("a => a.blur()")
-    assert _shown_meaning(abbr) == "none", "the meaning stays after focus moves on"
+    assert _shown_meaning(abbr, "none") == "none", "the meaning stays after focus moves on"
 
 
 def test_abbreviation_meaning_shows_on_a_tap(browser, base_url):
@@ -48,7 +61,7 @@ def test_abbreviation_meaning_shows_on_a_tap(browser, base_url):
         abbr.scroll_into_view_if_needed()
         title = abbr.get_attribute("title")
         abbr.tap()
-        assert title in _shown_meaning(abbr)
+        assert title in _shown_meaning(abbr, title)
         assert page.evaluate("document.documentElement.scrollWidth") <= 375, "the meaning makes the page scroll sideways"
     finally:
         context.close()
@@ -74,7 +87,7 @@ def test_tab_key_reaches_abbreviations(page, base_url):
     assert page.evaluate("document.activeElement.textContent") == found
     title = page.evaluate("document.activeElement.title || document.getElementById("
                           "document.activeElement.getAttribute('aria-describedby')).innerText")
-    assert title in _shown_meaning(page.locator("abbr:focus")), "Tab reached the abbreviation but its meaning is not shown"
+    assert title in _shown_meaning(page.locator("abbr:focus"), title), "Tab reached the abbreviation but its meaning is not shown"
 
 
 def test_cite_this_page_copy_button_copies_the_bibtex(page, base_url):
@@ -126,40 +139,50 @@ def test_print_drops_navigation_and_shows_reference_urls(page, base_url, site):
     assert href not in after_screen, "link addresses should only be added in print"
 
 
-def test_print_keeps_tables_whole_and_readable(page, base_url, site):
-    pages = [html_path(site, md).parent.relative_to(site).as_posix().strip(".") + "/"
-             for md in nav_pages() if soup(html_path(site, md)).select_one("article table")]
-    assert pages, "no page has a table"
-    for path in pages:
-        page.goto(base_url + path.lstrip("/"))
-        page.emulate_media(media="print")
-        tables = page.evaluate(
-            """() => {
-              const box = document.querySelector('article').getBoundingClientRect();
-              return [...document.querySelectorAll('article table')].map(t => {
-                const wrap = t.parentElement;
-                const r = t.getBoundingClientRect();
-                // A card's label is its cell's ::before; it is seen only if it is not pushed out
-                // of the cell (a negative margin larger than the cell's left padding).
-                const labels = [...t.querySelectorAll('td[data-label]')].map(td => {
-                  const before = getComputedStyle(td, '::before');
-                  const inside = parseFloat(getComputedStyle(td).paddingLeft) + parseFloat(before.marginLeft) >= -1;
-                  return before.display !== 'none' && inside ? before.content : 'none';
-                });
-                return {display: getComputedStyle(t).display,
-                        overflow: getComputedStyle(wrap).overflowX,
-                        head: t.tHead ? getComputedStyle(t.tHead).display : 'table-header-group',
-                        cells: t.querySelectorAll('td').length,
-                        labelled: labels.filter(c => c && c !== 'none' && c !== 'normal').length,
-                        fits: r.left >= box.left - 1 && r.right <= box.right + 1};
-              });
-            }"""
-        )
-        for info in tables:
-            assert info["overflow"] == "visible", (path, info)
-            assert info["fits"], f"/{path}: a table is wider than the printed page: {info}"
-            if info["display"] == "table":
-                assert info["head"] == "table-header-group", (path, info)
-            else:  # printed as cards (the data tables): every cell shows its column's name
-                assert info["cells"] and info["labelled"] == info["cells"], (path, info)
+PRINTED_TABLES = """() => {
+  const box = document.querySelector('article').getBoundingClientRect();
+  return [...document.querySelectorAll('article table')].map(t => {
+    const wrap = t.parentElement;
+    const r = t.getBoundingClientRect();
+    // A card's label is its cell's ::before; it is seen only if it is not pushed out
+    // of the cell (a negative margin larger than the cell's left padding).
+    const labels = [...t.querySelectorAll('td[data-label]')].map(td => {
+      const before = getComputedStyle(td, '::before');
+      const inside = parseFloat(getComputedStyle(td).paddingLeft) + parseFloat(before.marginLeft) >= -1;
+      return before.display !== 'none' && inside ? before.content : 'none';
+    });
+    return {display: getComputedStyle(t).display,
+            overflow: getComputedStyle(wrap).overflowX,
+            head: t.tHead ? getComputedStyle(t.tHead).display : 'table-header-group',
+            cells: t.querySelectorAll('td').length,
+            labelled: labels.filter(c => c && c !== 'none' && c !== 'normal').length,
+            fits: r.left >= box.left - 1 && r.right <= box.right + 1};
+  });
+}"""
+
+
+@desktop_probe("printed tables", schemes=["light"], last=True)
+def printed_tables(page) -> list[dict]:
+    """The tables of the page as printed (print media emulated, then the screen again)."""
+    page.emulate_media(media="print")
+    try:
+        return page.evaluate(PRINTED_TABLES)
+    finally:
         page.emulate_media(media="screen")
+
+
+def test_some_page_has_a_table_to_print(site):
+    assert any(soup(html_path(site, md)).select_one("article table") for md in nav_pages()), "no page has a table"
+
+
+@pytest.mark.parametrize("md, scheme", desktop_loads(schemes=["light"]))
+def test_print_keeps_tables_whole_and_readable(desktop_load, md, scheme):
+    """Every table of every page (none on some) as printed, on the shared desktop load."""
+    path = url_path(md)
+    for info in desktop_load(md, scheme).probes["printed tables"]:
+        assert info["overflow"] == "visible", (path, info)
+        assert info["fits"], f"/{path}: a table is wider than the printed page: {info}"
+        if info["display"] == "table":
+            assert info["head"] == "table-header-group", (path, info)
+        else:  # printed as cards (the data tables): every cell shows its column's name
+            assert info["cells"] and info["labelled"] == info["cells"], (path, info)
