@@ -1,17 +1,20 @@
 """The editor loop's figures: what citations and the project's hooks cost a build, and how long
 `make serve` takes to rebuild after a save.
 
-Three copies of the project in a temp dir, each built N times in a fresh process (as an editor
+Four copies of the project in a temp dir, each built N times in a fresh process (as an editor
 or CI runs `mkdocs build`), alternating after one warm-up build each; medians are reported:
 
-* "with": the project as it is;
+* "with": the project as it is (its .cache/jinja/ of compiled templates kept between builds,
+  as on an editor's machine: hooks/template_cache.py);
+* "cold": the same, with .cache/ deleted before every build, as in a fresh clone (CI);
 * "without": no bibtex plugin and no hooks/citations.py, every [@...] removed from the pages
   (the ratio with/without: target at most 1.5);
 * "stock": the same pages with stock Material: no hooks, no theme overrides, only the search
   plugin, the same Markdown extensions (the ratio with/stock: target at most 1.5).
 
-Then the rebuild after a save: the project copy is built in one process as `mkdocs serve` does
-(the first build warms it up), a page is saved, and the next full rebuild is timed (median of N).
+Then the rebuild after a save: the project copy, and the stock copy for comparison, is built in
+one process as `mkdocs serve` does (MINIFY=false; the first build warms it up), a page is saved,
+and the next full rebuild is timed (median of N).
 
     .venv/bin/python tools/citation_timing.py [--runs N]      # or: make timing
 
@@ -32,7 +35,7 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-COPY_IGNORE = shutil.ignore_patterns(".venv", ".git", "site", "node_modules", "tests", "__pycache__", ".pytest_cache")
+COPY_IGNORE = shutil.ignore_patterns(".venv", ".git", "site", "node_modules", "tests", "__pycache__", ".pytest_cache", ".cache")
 BIBTEX_PLUGIN = re.compile(r"^  - bibtex:\n(?:^    .*\n)*", re.MULTILINE)
 CITATIONS_HOOK = re.compile(r"^  - hooks/citations\.py\n", re.MULTILINE)
 CITATION = re.compile(r"\s?\[@[^\[\]]*\]")
@@ -137,14 +140,18 @@ def measure(runs: int = 5, root: Path = ROOT) -> dict:
     with tempfile.TemporaryDirectory(prefix="citation-timing-") as tmp:
         tmp = Path(tmp)
         copy_project(root, tmp / "with")
+        copy_project(root, tmp / "cold")
         configs = {
             "with": tmp / "with" / "mkdocs.yml",
+            "cold": tmp / "cold" / "mkdocs.yml",  # the project with no compiled templates kept (.cache/ deleted)
             "without": without_citations(root, tmp / "without"),
             "stock": stock_material(root, tmp / "stock"),
         }
         times: dict[str, list[float]] = {name: [] for name in configs}
         for run in range(runs + 1):  # run 0 warms the file system cache and .pyc files
             for name, config in configs.items():
+                if name == "cold":
+                    shutil.rmtree(config.parent / ".cache", ignore_errors=True)  # as in a fresh clone
                 seconds = build_seconds(config, tmp / f"site-{name}")
                 if run:
                     times[name].append(seconds)
@@ -154,6 +161,8 @@ def measure(runs: int = 5, root: Path = ROOT) -> dict:
     return {
         "runs": runs,
         "with_citations_s": round(medians["with"], 3),
+        "cold_cache_s": round(medians["cold"], 3),
+        "cold_ratio_to_stock": round(medians["cold"] / medians["stock"], 3),
         "without_citations_s": round(medians["without"], 3),
         "ratio": round(medians["with"] / medians["without"], 3),
         "stock_material_s": round(medians["stock"], 3),
@@ -170,7 +179,8 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
     figures = measure(args.runs)
     print(
-        f"median of {figures['runs']} clean builds: the project {figures['with_citations_s']:.2f} s, "
+        f"median of {figures['runs']} clean builds: the project {figures['with_citations_s']:.2f} s "
+        f"({figures['cold_cache_s']:.2f} s with no .cache/, as in a fresh clone: ratio to stock {figures['cold_ratio_to_stock']:.2f}), "
         f"without citations {figures['without_citations_s']:.2f} s (ratio {figures['ratio']:.2f}), "
         f"stock Material {figures['stock_material_s']:.2f} s (ratio {figures['ratio_to_stock']:.2f}; "
         f"targets at most {TARGET_RATIO})\n"
