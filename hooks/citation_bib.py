@@ -158,11 +158,19 @@ LATEX_COMMAND = re.compile(r"\\[a-zA-Z]+ ?")
 PLAIN_TEXT = PlainTextBackend()  # created once: render_as("text") looks the backend up on every call (slow)
 
 
+# Text with none of these characters is its own plain text: the LaTeX decoder would return it
+# unchanged, at about 0.35 ms a value (three quarters of references.bib's values, 0.3 s of each
+# clean build). tests/test_citations_units.py checks that with pybtex on every value of the file.
+LATEX_SPECIAL = re.compile(r"[\\{}~$\-'`\"%&#^_<>]")
+
+
 @functools.lru_cache(maxsize=4096)
 def latex_to_text(value: str) -> str:
     """BibTeX/LaTeX field text as plain Unicode: {\\"O} -> Ö, braces dropped."""
     if not value:
         return ""
+    if not LATEX_SPECIAL.search(value):
+        return value
     try:
         text = Text.from_latex(value).render(PLAIN_TEXT)
         return LATEX_COMMAND.sub("", text)  # \\textit{x} -> x: formatting commands are dropped
