@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import html
 import logging
+import re
 import time
 import traceback
 from pathlib import Path
@@ -42,6 +43,9 @@ _STYLE = (
     "position:sticky;top:0;z-index:1000;margin:0;padding:.75rem 1rem;max-height:50vh;overflow:auto;"
     "background:#8b0000;color:#fff;font:1rem/1.5 system-ui,sans-serif"
 )
+
+
+_OLD_BANNER = re.compile(rf'<div id="{BANNER_ID}".*?</ul></div>', re.S)
 
 
 class _Collect(logging.Handler):
@@ -76,10 +80,11 @@ def show_in_pages(site_dir: Path, messages: list[str]) -> int:
     markup = banner(messages, time.strftime("%H:%M:%S"))
     count = 0
     for page in Path(site_dir).rglob("*.html"):
-        text = page.read_text(encoding="utf-8")
+        # A page the failed build did not write again still has the last failure's banner.
+        text = _OLD_BANNER.sub("", page.read_text(encoding="utf-8"))
         start = text.find("<body")
         end = text.find(">", start) if start != -1 else -1
-        if end == -1 or BANNER_ID in text:
+        if end == -1:
             continue
         page.write_text(text[: end + 1] + markup + text[end + 1 :], encoding="utf-8")
         count += 1

@@ -291,3 +291,19 @@ def test_cached_templates_are_compiled_again_when_an_override_changes(tmp_path):
     build_site(config, tmp_path / "site2")
     page = (tmp_path / "site2" / "index.html").read_text(encoding="utf-8")
     assert "Marker two" in page and "Marker one" not in page
+
+
+def test_a_second_failed_rebuild_replaces_the_banner_of_the_first(tmp_path):
+    """A failure that stops the build before any page is written again (say, in references.bib)
+    must not leave the previous failure's message on the pages."""
+    sys.path.insert(0, str(ROOT / "hooks"))
+    import preview_errors
+
+    page = tmp_path / "index.html"
+    page.write_text("<!doctype html><html><head></head><body class=x><h1>Page</h1></body></html>", encoding="utf-8")
+    preview_errors.show_in_pages(tmp_path, ["docs/a.md:3: first mistake"])
+    preview_errors.show_in_pages(tmp_path, ["references.bib:9: second mistake"])
+    text = page.read_text(encoding="utf-8")
+    assert text.count('id="preview-build-error"') == 1
+    assert "second mistake" in text and "first mistake" not in text
+    assert "<h1>Page</h1>" in text
