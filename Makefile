@@ -36,12 +36,18 @@ $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11+ is needed (set PYTHON=python3.x)")'
 	$(PYTHON) -m venv $(VENV)
 
-$(STAMP): requirements.lock | $(BIN)/python
+# The project's own package (src/ucmsc: the Markdown extensions), installed editable, without dependencies
+# (they come from the lock file), so an edit to its code is what the next build runs.
+INSTALL_SELF = $(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps -e .
+
+$(STAMP): requirements.lock pyproject.toml | $(BIN)/python
 	$(PIP_INSTALL) requirements.lock
+	$(INSTALL_SELF)
 	touch $@
 
-$(TEST_STAMP): requirements-test.lock | $(BIN)/python
+$(TEST_STAMP): requirements-test.lock pyproject.toml | $(BIN)/python
 	$(PIP_INSTALL) requirements-test.lock
+	$(INSTALL_SELF)
 	touch $@ $(STAMP)
 
 serve: $(STAMP)
