@@ -132,6 +132,16 @@ def plain(entry: Entry, name: str) -> str:
     return " ".join(_plain(decode(value)).split()) if value else ""
 
 
+def _pages(value: str) -> str:
+    """A page range in full ("100-10" -> "100-110"): the style asks for expanded ranges, and
+    citeproc-py prints the last page as written."""
+    first, dash, last = value.replace("\u2013", "-").partition("-")
+    first, last = first.strip(), last.strip("- ")
+    if dash and first.isdigit() and last.isdigit() and len(last) < len(first):
+        return f"{first}-{first[: len(first) - len(last)]}{last}"
+    return value
+
+
 def _given(names: list[str]) -> str:
     """Given names for initials. Each part of a hyphenated name starts upper-case, as CSL expects
     ("Hee-suk" -> "Hee-Suk" -> "HS"; citeproc-py gives "H suk" otherwise)."""
@@ -188,6 +198,8 @@ def csl_item(key: str, entry: Entry) -> Reference:
             data["publisher"] = String(_esc(publisher))
     for bib_field, csl_field in (("volume", "volume"), ("number", "issue"), ("pages", "page"), ("edition", "edition")):
         value = plain(entry, bib_field)
+        if value and csl_field == "page":
+            value = _pages(value)
         if value:
             data[csl_field] = String(_esc(value))
     doi = plain(entry, "doi")
