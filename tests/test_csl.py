@@ -163,7 +163,7 @@ def test_values_without_latex_characters_need_no_decoding():
         assert Text.from_latex(value).render(PLAIN) == value
 
 
-@pytest.mark.parametrize("value", [r"\S 3", r"Gr\o nbech", r"\alpha", "1990--2020", "a~b", "``a''", "{RA}", r"50\%"])
+@pytest.mark.parametrize("value", [r"\S 3", r"Gr\o nbech", r"\alpha", "1990--2020", "a---b", "a~b", "``a''", "it''s", ",,a", "?`", "{RA}", r"50\%", "50% off"])
 def test_values_the_decoder_changes_are_decoded(value):
     """Each LaTeX construct the decoder changes is one the fast path sends to the decoder."""
     assert Text.from_latex(value).render(PLAIN) != value
