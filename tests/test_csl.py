@@ -170,6 +170,21 @@ def test_values_the_decoder_changes_are_decoded(value):
     assert csl.LATEX_SPECIAL.search(value)
 
 
+def test_the_changed_style_is_still_valid_csl():
+    """csl.style() edits the AMA style's XML when it loads it: the result must still be a valid
+    CSL style (citeproc-py's own CSL schema), and the edits must have found what they change."""
+    from citeproc import SCHEMA_PATH
+    from lxml import etree
+
+    loaded = csl.style().xml
+    schema = etree.RelaxNG(etree.parse(SCHEMA_PATH))
+    assert schema.validate(loaded), schema.error_log
+    ns = {"cs": "http://purl.org/net/xbiblio/csl"}
+    assert not loaded.xpath("//cs:bibliography//cs:text[@variable='citation-number']", namespaces=ns)
+    assert not loaded.xpath("//cs:substitute/cs:text[@macro='title']", namespaces=ns)
+    assert [t.text or "" for t in loaded.xpath("//cs:term[@name='advance-online-publication']", namespaces=ns)] == [""]
+
+
 # ----------------------------------------------------------------------------- golden references
 
 GOLDEN_BIB = r"""@article{smith2020trial,
