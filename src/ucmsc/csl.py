@@ -79,6 +79,11 @@ class BibliographyError(ValueError):
 
 @cache
 def style() -> CitationStylesStyle:
+    """The style citeproc-py runs (loaded once per process)."""
+    return CitationStylesStyle(io.BytesIO(style_xml()), validate=False)
+
+
+def style_xml() -> bytes:
     """The AMA style with three changes, made on its XML when loaded (the file stays as shipped)."""
     tree = etree.parse(get_style_filepath(STYLE))
     root = tree.getroot()
@@ -92,7 +97,7 @@ def style() -> CitationStylesStyle:
     for substitute in root.iter(f"{CSL_NS}substitute"):
         for title in substitute.findall(f"{CSL_NS}text[@macro='title']"):
             substitute.remove(title)
-    return CitationStylesStyle(io.BytesIO(etree.tostring(tree)), validate=False)
+    return etree.tostring(tree)
 
 
 # ----------------------------------------------------------------------------- BibTeX -> CSL
