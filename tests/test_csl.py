@@ -361,3 +361,12 @@ def test_malformed_file_names_file_and_line(tmp_path):
     path.write_text("@article{a2000b,\n  title = {x},\n  year = {2000\n}\n", encoding="utf-8")
     with pytest.raises(csl.BibliographyError, match=r"refs\.bib:\d+: the bibliography is malformed"):
         csl.format_references(path, ["a2000b"])
+
+
+def test_missing_or_non_utf8_file_is_named(tmp_path):
+    with pytest.raises(csl.BibliographyError, match=r"nothere\.bib: the bibliography cannot be opened"):
+        csl.format_references(tmp_path / "nothere.bib", ["a2000b"])
+    path = tmp_path / "refs.bib"
+    path.write_bytes(b"@article{a2000b,\n  title = {No\xebl},\n}\n")
+    with pytest.raises(csl.BibliographyError, match=r"refs\.bib:2: this line is not UTF-8 text"):
+        csl.format_references(path, ["a2000b"])

@@ -308,14 +308,28 @@ def format_references(bib_path: Path, keys: Iterable[str]) -> dict[str, str]:
     """HTML of the reference for each key (exactly as written in the file), in AMA style.
 
     Keys that are not in the file are left out: the caller reports them where they are cited.
-    Raises BibliographyError (naming file and line) when the file cannot be parsed."""
+    Raises BibliographyError (naming file and line) when the file cannot be opened or parsed."""
     bib_path = Path(bib_path)
-    raw = bib_path.read_bytes()
+    try:
+        raw = bib_path.read_bytes()
+    except OSError as exc:
+        raise BibliographyError(
+            f"{context.shown(bib_path)}: the bibliography cannot be opened ({exc.strerror}). "
+            "Check the file exists and its name in mkdocs.yml."
+        ) from None
     digest = hashlib.sha256(raw).hexdigest()
     if digest not in _cache:
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            line = raw[: exc.start].count(b"\n") + 1
+            raise BibliographyError(
+                f"{context.shown(bib_path)}:{line}: this line is not UTF-8 text. "
+                "Save the file as UTF-8 (or write the character in LaTeX, like {\\\"e})."
+            ) from None
         if len(_cache) >= 4:
             del _cache[next(iter(_cache))]
-        _cache[digest] = (_parse(raw.decode("utf-8"), bib_path), {})
+        _cache[digest] = (_parse(text, bib_path), {})
     data, done = _cache[digest]
     keys = list(dict.fromkeys(keys))
     todo = [k for k in keys if k not in done and k in data.entries and data.entries[k].key == k]
