@@ -78,7 +78,7 @@ LOCATOR = re.compile(
     re.IGNORECASE | re.DOTALL,
 )
 FOOTNOTE_LEFT = re.compile(r"\[\^[^\]\s]+\]")
-RAW_CITATION = re.compile(r"\[[^\[\]]*?(?:^|[\s;])-?@\w[^\[\]]*\]")
+RAW_CITATION = re.compile(r"\[(?:[^\[\]]*?[\s;])?-?@\w[^\[\]]*\]")
 SNIPPET_LINE = re.compile(r"^[ \t]*-{1,}8<-{1,}[ \t]+([\"'])(?P<name>.+?)\1", re.MULTILINE)
 SNIPPET_BLOCK = re.compile(r"^[ \t]*-{1,}8<-{1,}[ \t]*\n(?P<names>.*?)^[ \t]*-{1,}8<-{1,}[ \t]*$", re.MULTILINE | re.DOTALL)
 FRONT_MATTER = re.compile(r"^-{3}[ \t]*\n.*?\n(?:\.{3}|-{3})[ \t]*\n", re.DOTALL)
@@ -428,7 +428,7 @@ class CitationTree(Treeprocessor):
     def _superscript(self, items: list[Item], counts: dict[str, int]) -> etree.Element:
         """One superscript: numbers ascending, "," between, runs of 3+ as "1–3" (the numbers inside a
         range stay as hidden links, so every cited work keeps its a.footnote-ref link)."""
-        sup = etree.Element("sup", {"class": "citation", "data-search-exclude": "data-search-exclude"})
+        sup = etree.Element("sup", {"class": "citation", "data-search-exclude": None})
         sup.text = WORD_JOINER
         for item in items:
             counts[item.key] = counts.get(item.key, 0) + 1
@@ -467,7 +467,7 @@ class CitationTree(Treeprocessor):
         return sup
 
     def _heading(self) -> etree.Element:
-        heading = etree.Element("h2", {"id": "references", "data-search-exclude": "data-search-exclude"})
+        heading = etree.Element("h2", {"id": "references", "data-search-exclude": None})
         heading.text = "References"
         return heading
 
@@ -497,7 +497,7 @@ def _link(item: Item, hidden: bool = False) -> list[etree.Element]:
     """A citation number (``hidden`` for the numbers inside a range), and its locator."""
     a = etree.Element("a", {"class": "footnote-ref", "href": f"#fn:{item.key}", "id": item.anchor_id})
     if hidden:
-        a.set("hidden", "hidden")
+        a.set("hidden", None)
     a.text = str(item.number)
     parts = [a]
     if item.locator is not None:
@@ -640,8 +640,8 @@ class CitationsExtension(BlocksExtension):
         pattern = raw if regex else _source_pattern(raw)
         source = context.current_source()
         text = source if source is not None else self.own_text
-        start = self.cursor.get(pattern, 0)
-        found = re.compile(pattern, re.MULTILINE).search(text, start) or re.compile(pattern, re.MULTILINE).search(text)
+        # the next occurrence after the one found last: citations are met in the order of the text
+        found = re.compile(pattern, re.MULTILINE).search(text, self.cursor.get(pattern, 0))
         if found:
             self.cursor[pattern] = found.end()
             return context.where(text.count("\n", 0, found.start()) + 1), True
