@@ -41,6 +41,11 @@ class Bibliography:
     lines: dict[str, int]  # key -> line of its "@type{key," in the file
     keys: frozenset[str] = frozenset()  # exactly as written (pybtex's own lookup ignores letter case)
 
+    @functools.cached_property
+    def folded(self) -> frozenset[str]:
+        """The keys in lower case (BibTeX keys are case-insensitive)."""
+        return frozenset(k.casefold() for k in self.keys)
+
     def where(self, key: str) -> str:
         return f"{self.path}:{self.lines.get(key, 1)}"
 
