@@ -413,3 +413,16 @@ def test_cited_keys_reads_the_rendered_references_list(render):
     html, _ = render("A [@who2021report]. B [@smith2020trial]. C [@who2021report].\n")
     assert citations.cited_keys(html) == ["who2021report", "smith2020trial"]
     assert citations.cited_keys("<p>No citations.</p>") == []
+
+
+def test_a_bad_item_leaves_the_others_with_their_own_prefix_and_locator(render):
+    html, messages = render("Text [@nobody2020x, p. 3; see @smith2020trial, p. 9].\n")
+    assert len(messages) == 1 and "unknown citation key '@nobody2020x'" in messages[0]
+    assert groups(html) == ["1(p9)"] and '<span class="citation-prefix">see</span>' in html
+
+
+def test_a_row_marked_with_its_data_file_is_reported_there(render):
+    """Transitional: the evidence hooks mark generated rows with data-origin (file:line)."""
+    html, messages = render('<div data-origin="data/x.yaml:7" markdown="1">\n\nRow [@nobody2020x].\n\n</div>\n')
+    assert messages[0].startswith("data/x.yaml:7: unknown citation key '@nobody2020x'")
+    assert "data-origin" not in html

@@ -63,7 +63,7 @@ CITATION_START = re.compile(r"(?:^|[\s;])-?@[\w{]")
 # Pandoc's key: a letter, digit or "_", then alphanumerics and single internal punctuation; or
 # anything in braces.
 KEY = r"(?:\{(?P<braced>[^{}]*)\}|(?P<key>\w(?:\w|[:.#$%&\-+?<>~/](?=\w))*))"
-ITEM = re.compile(rf"^(?P<prefix>.*?)(?P<minus>-?)@{KEY}(?P<rest>.*)$", re.DOTALL)
+ITEM = re.compile(rf"^(?P<prefix>(?:.*?\s)?)(?P<minus>-?)@{KEY}(?P<rest>.*)$", re.DOTALL)  # "a@b.org" is no key
 # The in-text form "@key" (pandoc's "@smith04 says"): not supported; reported when it names a work
 IN_TEXT = r"(?<![\w@.\-/\[])@(?P<key>\w(?:\w|[:.#$%&\-+?<>~/](?=\w))*)"
 # Pandoc's locator terms (and "table", which this site uses), singular and plural, full or short
@@ -74,7 +74,7 @@ TERMS = (
     r"s\.v\.?|s\.vv\.?|sub verbo|vv?\.?|verses?|vols?\.?|volumes?|tables?|tab\.?"
 )
 LOCATOR = re.compile(
-    rf"^(?:(?P<term>{TERMS})\s*)?(?P<numbers>[\dixvlc]+[a-z]?(?:\s*(?:[-–—]+|,|&|and)\s*[\dixvlc]+[a-z]?)*)"
+    rf"^(?:(?P<term>{TERMS})\s*)?(?P<numbers>(?:\d+[a-z]?|[ivxlc]+)(?:\s*(?:[-–—]+|,|&|and)\s*(?:\d+[a-z]?|[ivxlc]+))*)"
     r"(?=$|[\s,;.)])(?P<suffix>.*)$",
     re.IGNORECASE | re.DOTALL,
 )
@@ -96,6 +96,7 @@ class Cite:
     prefix: str = ""  # Markdown text before "@" ("see"), shown before the superscript
     locator: str = ""  # as displayed: "p12", "pp33–35", "table 2", with any suffix
     suppress_author: bool = False  # "-@key": in a numbered style there is no author to suppress
+    index: int = 0  # its place in the citation (its prefix and locator elements are numbered by it)
 
 
 @dataclass
@@ -143,12 +144,13 @@ def parse_item(text: str) -> Cite | str:
 
 def parse_citation(inner: str) -> Citation:
     citation = Citation(raw=f"[{inner}]")
-    for part in inner.split(";"):
+    for index, part in enumerate(inner.split(";")):
         item = parse_item(part)
         if isinstance(item, str):
             citation.error = item
             citation.cites = []
             break
+        item.index = index
         citation.cites.append(item)
     return citation
 
@@ -396,11 +398,11 @@ class CitationTree(Treeprocessor):
         segments: list[Segment] = []
         for wrapper, citation in group:
             parts = {int(child.get("data-i")): child for child in wrapper}
-            for i, cite in enumerate(citation.cites):
-                prefix = parts.get(2 * i)
+            for cite in citation.cites:
+                prefix = parts.get(2 * cite.index)
                 if prefix is not None or not segments:
                     segments.append(Segment(prefix))
-                segments[-1].items.append(Item(cite.key, numbers[cite.key], parts.get(2 * i + 1)))
+                segments[-1].items.append(Item(cite.key, numbers[cite.key], parts.get(2 * cite.index + 1)))
         return segments
 
     def _replace(self, group, parent, segments: list[Segment], counts: dict[str, int]) -> None:
@@ -627,12 +629,12 @@ class CitationsExtension(BlocksExtension):
         """A temporary element for one citation; its children (prefix, locator) are Markdown, so
         emphasis in them is rendered. The tree processor replaces it."""
         element = etree.Element(WRAPPER)
-        for i, cite in enumerate(citation.cites):
+        for cite in citation.cites:
             if cite.prefix:
-                span = etree.SubElement(element, "span", {"data-i": str(2 * i)})
+                span = etree.SubElement(element, "span", {"data-i": str(2 * cite.index)})
                 span.text = cite.prefix
             if cite.locator:
-                span = etree.SubElement(element, "span", {"class": "citation-locator", "data-i": str(2 * i + 1)})
+                span = etree.SubElement(element, "span", {"class": "citation-locator", "data-i": str(2 * cite.index + 1)})
                 span.text = f"({cite.locator})"
         self.citations[element] = citation
         return element
