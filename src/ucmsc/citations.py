@@ -273,7 +273,8 @@ class CitationTree(Treeprocessor):
             for cite in good:
                 numbers.setdefault(cite.key, len(numbers) + 1)
             previous = groups[-1][-1][0] if groups else None
-            if previous is not None and parents.get(previous) is parent and _next(previous, parent) is wrapper \
+            siblings = list(parent)
+            if previous in siblings and siblings.index(previous) + 1 == siblings.index(wrapper) \
                     and not (previous.tail or "").strip():
                 groups[-1].append((wrapper, citation))
             else:
@@ -312,11 +313,7 @@ class CitationTree(Treeprocessor):
                 "Write [@key], [@key1; @key2], [@key, p. 12] or [see @key, pp. 33-35] (items separated by ';')."
             )
             return []
-        ancestors = set()
-        node = wrapper
-        while node in parents:
-            node = parents[node]
-            ancestors.add(node.tag)
+        ancestors = {a.tag for a in _ancestors(wrapper, parents)}
         if ancestors & HEADINGS:
             self._report(f"{where}: citation in a heading. Move it into the text below the heading.")
             return []
@@ -416,22 +413,22 @@ class CitationTree(Treeprocessor):
             before.tail = (before.tail or "").rstrip(" \t\n")
         tail = group[-1][0].tail
         new: list[etree.Element] = []
-        for n, segment in enumerate(segments):
-            if segment.prefix is not None:
+        for segment in segments:
+            if segment.prefix is not None:  # "see": ordinary text, a space before it
                 segment.prefix.attrib.pop("data-i")
-                segment.prefix.tail = None
                 segment.prefix.set("class", "citation-prefix")
-                if n == 0 and (new or before is not None or parent.text):
-                    _append_text(parent, before, " ")
-                elif new:
+                if new:
                     new[-1].tail = " "
+                elif before is None:
+                    parent.text += " " if parent.text else ""
+                else:
+                    before.tail += " "
                 new.append(segment.prefix)
             new.append(self._superscript(segment.items, counts))
+            new[-1].tail = None
         for wrapper, _ in group:
             parent.remove(wrapper)
         for offset, element in enumerate(new):
-            if element.tail is None and offset + 1 < len(new) and new[offset + 1].get("class") == "citation-prefix":
-                element.tail = " "
             parent.insert(index + offset, element)
         new[-1].tail = tail
 
@@ -517,12 +514,6 @@ def _link(item: Item, hidden: bool = False) -> list[etree.Element]:
     return parts
 
 
-def _next(element, parent):
-    children = list(parent)
-    index = children.index(element)
-    return children[index + 1] if index + 1 < len(children) else None
-
-
 def _remove(element, parent) -> None:
     """Remove an element, keeping the text after it."""
     index = list(parent).index(element)
@@ -533,13 +524,6 @@ def _remove(element, parent) -> None:
     else:
         parent.text = (parent.text or "") + tail
     parent.remove(element)
-
-
-def _append_text(parent, before, text: str) -> None:
-    if before is None:
-        parent.text = (parent.text or "") + text
-    else:
-        before.tail = (before.tail or "") + text
 
 
 def _ancestors(element, parents):
