@@ -15,6 +15,7 @@ import functools
 import html
 import re
 from dataclasses import dataclass
+from dataclasses import field as dataclass_field
 from pathlib import Path
 
 from pybtex.backends.plaintext import Backend as PlainTextBackend
@@ -40,6 +41,7 @@ class Bibliography:
     data: BibliographyData
     lines: dict[str, int]  # key -> line of its "@type{key," in the file
     keys: frozenset[str] = frozenset()  # exactly as written (pybtex's own lookup ignores letter case)
+    formatted: dict[str, str] = dataclass_field(default_factory=dict, compare=False)  # key -> reference HTML
 
     @functools.cached_property
     def folded(self) -> frozenset[str]:

@@ -288,7 +288,7 @@ class CitationTree(Treeprocessor):
             above = [h for h in ext.headings if order[h] < order[first]]
             ext.cited.extend((item.key, above[-1] if above else None) for s in segments for item in s.items)
             self._replace(group, parent, segments, counts)
-        if numbers:
+        if numbers and not _scanning.get():  # the scan needs no lists
             self._check_references_heading(root)
             root.append(self._heading())
             root.append(self._reference_list(numbers, counts, bib))
@@ -701,8 +701,10 @@ class CitationsExtension(BlocksExtension):
 
 
 def reference_html(bib: bibmod.Bibliography, key: str) -> str:
-    """The one place a reference is formatted for readers (HTML)."""
-    return bibmod.format_reference_html(bib.data.entries[key])
+    """The one place a reference is formatted for readers (HTML), once per entry per process."""
+    if key not in bib.formatted:
+        bib.formatted[key] = bibmod.format_reference_html(bib.data.entries[key])
+    return bib.formatted[key]
 
 
 def _source_pattern(raw: str) -> str:
@@ -752,9 +754,10 @@ def scan(pages: list[context.SitePage], extension: CitationsExtension):
     )
     token = _scanning.set(True)
     try:
+        md = factory()
+        mine = next(e for e in md.registeredExtensions if isinstance(e, CitationsExtension))
         for page in pages:
-            md = factory()
-            mine = next(e for e in md.registeredExtensions if isinstance(e, CitationsExtension))
+            md.reset()
             with context.rendering(page.path):
                 md.convert(page.markdown())
             title = page.title
