@@ -431,3 +431,8 @@ def test_a_row_marked_with_its_data_file_is_reported_there(render):
 def test_a_prefix_at_the_start_of_a_paragraph(render):
     html, _ = render("[see @smith2020trial] first.\n")
     assert body(html) == f'<p><span class="citation-prefix">see</span>{sup(ref("smith2020trial", 1))} first.</p>'
+
+
+def test_text_after_inline_code_is_still_checked(render):
+    _, messages = render("Code `[^x]` then [^nowhere] here.\n")
+    assert len(messages) == 1 and "raw citation markup would reach readers: [^nowhere]." in messages[0]

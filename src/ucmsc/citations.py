@@ -10,8 +10,9 @@ How it works, all inside Python-Markdown:
 
 * an inline processor (priority ``INLINE_PRIORITY``, below code spans 190, raw HTML 90, entities
   80 and emphasis 60/50) reads each ``[...@key...]``. Python-Markdown never hands it code (inline,
-  fenced or indented), HTML comments or raw HTML: those are stashed before it runs. Emphasis in a
-  locator or prefix is already an element by then, so no asterisk reaches readers;
+  fenced or indented), HTML comments or raw HTML: those are stashed before it runs. A prefix and
+  a locator are children of the element it returns, which Python-Markdown renders with the
+  remaining inline patterns: emphasis in them is rendered, no asterisk reaches readers;
 * a tree processor (priority 15: after the inline processors, before ``attr_list`` and ``toc``)
   checks every key against references.bib (exactly, letter case included), numbers the works by
   first use, joins adjacent citations into one superscript ("1,2", "2–4", "3(p12)"), attaches it
@@ -373,9 +374,9 @@ class CitationTree(Treeprocessor):
         HTML is published as written. Both would reach readers raw."""
         found = []
         for element in root.iter():
-            if element.tag in LITERAL or any(p.tag in LITERAL for p in _ancestors(element, parents)):
-                continue
-            for text in (element.text, element.tail):
+            outer_literal = any(p.tag in LITERAL for p in _ancestors(element, parents))
+            texts = [] if outer_literal else [element.tail] + ([] if element.tag in LITERAL else [element.text])
+            for text in texts:
                 if text and not isinstance(text, AtomicString):
                     found += FOOTNOTE_LEFT.findall(text)
         for raw in self.md.htmlStash.rawHtmlBlocks:
