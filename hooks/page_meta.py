@@ -5,8 +5,8 @@ overrides/main.html and overrides/partials/content.html):
 
 * ``head``: ``(attribute, name, content)`` triples for Open Graph, Twitter and Google Scholar
   (``citation_*``) meta tags, including one ``citation_reference`` per work the page cites
-  (the works and their fields come from the citation state of the build, hooks/citation_state.py:
-  references.bib is parsed once, by hooks/citations.py);
+  (the works are those of the page's rendered References list, their fields from references.bib
+  through ucmsc.bibliography, which parses it once per process);
 * ``jsonld``: a schema.org ``MedicalWebPage`` (about rheumatoid arthritis, audience, last review,
   the works cited) as a JSON string safe to place inside ``<script>``;
 * ``reviewed`` / ``next_review`` (ISO and human-readable) for the "Last reviewed" line;
@@ -25,7 +25,7 @@ from pathlib import Path
 
 from mkdocs.exceptions import PluginError
 
-import citation_state
+from ucmsc import bibliography, citations, context
 
 CONTENT_LICENSE = "https://creativecommons.org/licenses/by/4.0/"
 H1 = re.compile(r"<h1\b[^>]*>(.*?)</h1>", re.S)
@@ -216,8 +216,22 @@ def _docs_folder(config) -> str:
         return ""
 
 
+def page_works(content: str, config) -> list[dict]:
+    """The works a rendered page cites (its References list), with their fields from the .bib."""
+    keys = citations.cited_keys(content)
+    if not keys:
+        return []
+    options = config.mdx_configs.get("ucmsc.citations", {})
+    path = context.resolve(options.get("bib_file", "references.bib"))
+    try:
+        bib = bibliography.load(path, context.shown(path))
+    except bibliography.BibError:  # reported by the citations extension
+        return []
+    return [w for w in (bibliography.work_fields(bib, k) for k in keys) if w is not None]
+
+
 def on_page_context(context, page, config, nav):
-    works = citation_state.page_works(page.file.src_uri)
+    works = page_works(page.content or "", config)
     site_name = config.site_name
     title = page_heading(page.content or "", page.title or site_name)
     url = page.canonical_url or (config.site_url or "") + page.url

@@ -1,22 +1,59 @@
 """source_context hook (MkDocs only): tell the project's extensions where they are.
 
 Sets the project folder (the folder of mkdocs.yml, so a build started from another folder finds
-references.bib and data/) and, for each page, the page's path as editors see it, so that the
-extensions' messages read ``docs/safety.md:12: ...``. A generator without hooks still renders the
-same pages; its messages then name the line alone.
+references.bib and data/), starts each build's list of messages afresh, and gives, for each page,
+the page's path as editors see it and its file's text, so that the extensions' messages read
+``docs/safety.md:12: ...``. For the site-wide reference list (``/// site-references``) it gives
+the pages as MkDocs reads them, with their nav titles, and a Markdown parser with the site's
+extensions. A generator without hooks still renders the same pages; its messages then name the
+line in the Markdown it was given, and the site-wide list takes titles from the pages' headings.
 """
 
 from pathlib import Path
 
+import markdown
+from mkdocs.utils.meta import get_data
+
 from ucmsc import context
+
+# Hooks that write Markdown into pages before it is rendered (the evidence tables); the site-wide
+# list scans the pages with their output, as readers see them. Until they are Markdown blocks.
+GENERATORS = ("hooks/evidence_table.py", "hooks/evidence_synthesis.py")
 
 
 def on_config(config):
     context.set_project_root(Path(config.config_file_path).parent)
+    context.new_build()
+    context.set_markdown_factory(
+        lambda: markdown.Markdown(extensions=config.markdown_extensions, extension_configs=config.mdx_configs)
+    )
     return config
+
+
+def on_nav(nav, config, files):
+    docs = Path(config.docs_dir)
+    generators = [hook for name, hook in config.hooks.items() if name in GENERATORS]
+
+    def pages():
+        found = []
+        for file in files.documentation_pages():
+            page = file.page
+
+            def read(file=file, page=page):
+                text, _ = get_data(file.content_string)
+                for hook in generators:
+                    text = hook.on_page_markdown(text, page=page, config=config, files=files)
+                return text
+
+            title = page.title if page is not None and page.title else None
+            found.append(context.SitePage(context.shown(docs / file.src_path), title, read))
+        return found
+
+    context.set_site_pages(pages)
+    return nav
 
 
 def on_page_markdown(markdown, page, config, files):
     docs = Path(config.docs_dir)
-    context.set_current_page(context.shown(docs / page.file.src_path))
+    context.set_current_page(context.shown(docs / page.file.src_path), page.file.content_string.replace("\r\n", "\n"))
     return markdown

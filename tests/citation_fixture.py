@@ -1,6 +1,7 @@
 """The citation fixture site (tests/fixtures/citations_site), copied to a temp dir to build.
 
-The copy points its hook at this repository's hooks/citations.py and uses the real
+The copy points its hook at this repository's hooks/source_context.py (file:line messages, nav
+titles), renders citations with the installed ucmsc.citations and uses the real
 docs/assets/stylesheets/site.css, so the fixture tests exactly the code that ships.
 """
 
@@ -12,7 +13,7 @@ from pathlib import Path
 from sitekit import ROOT, BuildFailed, build_site
 
 FIXTURE = ROOT / "tests" / "fixtures" / "citations_site"
-HOOK_IN_FIXTURE = "../../../hooks/citations.py"
+HOOK_IN_FIXTURE = "../../../hooks/source_context.py"
 
 
 def copy_fixture(dest: Path, edits: dict[str, tuple[str, str] | str] | None = None) -> Path:
@@ -20,13 +21,11 @@ def copy_fixture(dest: Path, edits: dict[str, tuple[str, str] | str] | None = No
 
     Returns the copy's mkdocs.yml.
     """
-    # New modification times, as in a fresh checkout: mkdocs-bibtex keeps its plugin object (and
-    # its bibliography) between builds in one process and re-reads a .bib only if it is newer.
     shutil.copytree(FIXTURE, dest, copy_function=shutil.copy)
     config = dest / "mkdocs.yml"
     text = config.read_text(encoding="utf-8")
     assert HOOK_IN_FIXTURE in text
-    text = text.replace(HOOK_IN_FIXTURE, (ROOT / "hooks" / "citations.py").as_posix())
+    text = text.replace(HOOK_IN_FIXTURE, (ROOT / "hooks" / "source_context.py").as_posix())
     text = text.replace("\ntheme:", "\nextra_css:\n  - assets/site.css\ntheme:", 1)
     config.write_text(text, encoding="utf-8")
     (dest / "docs" / "assets").mkdir()

@@ -44,13 +44,6 @@ def build_site(config_file: Path, site_dir: Path, **overrides) -> list[str]:
     from mkdocs.config import load_config
     from mkdocs.exceptions import Abort, MkDocsException
 
-    from mkdocs.config.defaults import MkDocsConfig
-
-    # Each build starts as a fresh `mkdocs build` process would: MkDocs keeps the objects of
-    # plugins with on_startup (mkdocs-bibtex) for the whole process, made for `mkdocs serve`'s
-    # rebuilds of one site, and the plugin re-reads a .bib only when it is newer than its last
-    # reading (tests/test_citations_resolver.py); a test process builds several sites.
-    MkDocsConfig.plugins.plugin_cache.clear()
     handler = _Collect()
     logger = logging.getLogger("mkdocs")
     logger.addHandler(handler)

@@ -7,7 +7,12 @@ working directory and a message names the line alone, or the file a test sets wi
 ``rendering("docs/x.md")``.
 
 Every message an editor can cause goes through ``warn`` to the ``mkdocs.ucmsc`` logger, so that
-MkDocs' strict mode counts it and fails the build after listing every problem.
+MkDocs' strict mode counts it and fails the build after listing every problem; each message once
+per build (``new_build`` starts a build's list afresh).
+
+The site-wide reference list needs every page of the site: ``site_pages`` gives them (by default
+every Markdown file under the docs folder; under MkDocs the hook gives the pages as MkDocs reads
+them, with their titles from the nav).
 """
 
 from __future__ import annotations
@@ -15,12 +20,29 @@ from __future__ import annotations
 import logging
 from contextlib import contextmanager
 from contextvars import ContextVar
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Callable
 
 log = logging.getLogger("mkdocs.ucmsc")
 
 _root: ContextVar[Path | None] = ContextVar("ucmsc_root", default=None)
 _page: ContextVar[str | None] = ContextVar("ucmsc_page", default=None)
+_source: ContextVar[str | None] = ContextVar("ucmsc_source", default=None)
+_reported: set[str] = set()
+
+
+@dataclass
+class SitePage:
+    """One page of the site, for the site-wide reference list."""
+
+    path: str  # as editors see it: "docs/safety.md"
+    title: str | None  # None: the page's first heading
+    markdown: Callable[[], str]  # the page's Markdown (without front matter), as it is rendered
+
+
+_site: Callable[[], list[SitePage]] | None = None
+_factory: Callable[[], object] | None = None
 
 
 def project_root() -> Path:
@@ -52,18 +74,46 @@ def current_page() -> str | None:
     return _page.get()
 
 
-def set_current_page(path: str | None) -> None:
+def current_source() -> str | None:
+    """The whole text of the page's file as the editor wrote it (front matter included), if known:
+    messages count lines in it."""
+    return _source.get()
+
+
+def set_current_page(path: str | None, source: str | None = None) -> None:
     _page.set(path)
+    _source.set(source)
 
 
 @contextmanager
-def rendering(path: str | None):
-    """Name the page for messages while rendering it (tests, tools)."""
-    token = _page.set(path)
+def rendering(path: str | None, source: str | None = None):
+    """Name the page (and give its file's text) for messages while rendering it (tests, tools)."""
+    tokens = _page.set(path), _source.set(source)
     try:
         yield
     finally:
-        _page.reset(token)
+        _page.reset(tokens[0])
+        _source.reset(tokens[1])
+
+
+def set_site_pages(provider: Callable[[], list[SitePage]] | None) -> None:
+    """How the site-wide reference list finds the site's pages (None: the docs folder's files)."""
+    global _site
+    _site = provider
+
+
+def site_pages_provider() -> Callable[[], list[SitePage]] | None:
+    return _site
+
+
+def set_markdown_factory(factory: Callable[[], object] | None) -> None:
+    """How to make a ``markdown.Markdown`` with the site's extensions (None: a default list)."""
+    global _factory
+    _factory = factory
+
+
+def markdown_factory() -> Callable[[], object] | None:
+    return _factory
 
 
 def where(line: int | None, file: str | None = None) -> str:
@@ -76,6 +126,13 @@ def where(line: int | None, file: str | None = None) -> str:
     return f"line {line}" if line else "(unknown place)"
 
 
+def new_build() -> None:
+    """Start a build: every message may be reported again, once."""
+    _reported.clear()
+
+
 def warn(message: str) -> None:
-    """Report an editor's mistake; strict builds fail after listing them all."""
-    log.warning(message)
+    """Report an editor's mistake, once per build; strict builds fail after listing them all."""
+    if message not in _reported:
+        _reported.add(message)
+        log.warning(message)

@@ -1,7 +1,11 @@
-"""Reading, checking and formatting references.bib (used by hooks/citations.py).
+"""references.bib: read once per process, checked, and formatted for readers.
 
-Every function is small and pure; problems come back as plain-language messages that name the
-file and line, so the hook can report them without a traceback.
+The BibTeX reading is pybtex's (the BibTeX library mkdocs-bibtex is built on and pins). The file is
+parsed once per process and again only when its content changes (``load``); every problem an editor
+can cause comes back as a ``references.bib:LINE:`` message.
+
+``format_reference_html`` is the one place a reference is formatted for readers (a hand-written
+AMA-like style until the CSL formatter, src/ucmsc/csl.py, replaces it).
 """
 
 from __future__ import annotations
@@ -11,6 +15,8 @@ import functools
 import html
 import re
 from dataclasses import dataclass
+from dataclasses import field as dataclass_field
+from pathlib import Path
 
 from pybtex.backends.plaintext import Backend as PlainTextBackend
 from pybtex.database import BibliographyData, Entry, Person
@@ -19,14 +25,14 @@ from pybtex.richtext import Text
 from pybtex.scanner import PybtexError, PybtexSyntaxError
 
 KEY_STYLE = re.compile(r"^[a-z]+[0-9]{4}[a-z0-9]+$")
-RESOLVABLE_KEY = re.compile(r"^[\w-]+$")  # what mkdocs-bibtex's citation regex can match
+RESOLVABLE_KEY = re.compile(r"^[\w-]+$")  # letters, digits, "_" and "-": what a page may cite
 ENTRY_START = re.compile(r"^[ \t]*@[ \t]*(\w+)[ \t]*[{(][ \t]*([^,\s]*)", re.MULTILINE)
 NOT_ENTRIES = {"comment", "string", "preamble"}
 MAX_AUTHORS = 6  # AMA: list up to 6 authors; otherwise the first 3, then "et al"
 
 
 class BibError(Exception):
-    """The .bib file cannot be used at all (syntax error or duplicate keys)."""
+    """The .bib file cannot be used at all (unreadable, syntax error or duplicate keys)."""
 
 
 @dataclass(frozen=True)
@@ -35,6 +41,12 @@ class Bibliography:
     data: BibliographyData
     lines: dict[str, int]  # key -> line of its "@type{key," in the file
     keys: frozenset[str] = frozenset()  # exactly as written (pybtex's own lookup ignores letter case)
+    formatted: dict[str, str] = dataclass_field(default_factory=dict, compare=False)  # key -> reference HTML
+
+    @functools.cached_property
+    def folded(self) -> frozenset[str]:
+        """The keys in lower case (BibTeX keys are case-insensitive)."""
+        return frozenset(k.casefold() for k in self.keys)
 
     def where(self, key: str) -> str:
         return f"{self.path}:{self.lines.get(key, 1)}"
@@ -96,7 +108,7 @@ def key_problem(key: str) -> str | None:
     if not RESOLVABLE_KEY.match(key):
         bad = "".join(sorted({c for c in key if not re.match(r"[\w-]", c)}))
         return (
-            f"the key '{key}' contains {bad!r}, which the citation resolver cannot read. "
+            f"the key '{key}' contains {bad!r}, which a citation cannot use. "
             "Use lower-case letters and digits only, like 'smith2020trial'"
         )
     if not KEY_STYLE.match(key):
@@ -278,3 +290,42 @@ def sort_key(key: str, entry: Entry) -> tuple[str, str, str, str]:
     title = latex_to_text(field(entry, "title"))
     first = person_name(people[0]) if people else (author_list(entry) or title)  # no author: by title
     return (first.casefold(), field(entry, "year"), title.casefold(), key)
+
+
+# ----------------------------------------------------------------------------- loading
+
+
+def load(path: Path, shown: str) -> Bibliography:
+    """The bibliography at ``path`` (``shown`` is its name in messages), parsed once per process
+    and again only when the file's content changes. Raises BibError with a file:line message."""
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except OSError as exc:
+        raise BibError(f"{shown}: cannot read the bibliography ({exc.strerror}).") from None
+    return parse_bibliography(text, shown)
+
+
+def _plain(value: str) -> str:
+    return " ".join(latex_to_text(value).split())
+
+
+def _work_fields(entry: Entry) -> dict:
+    fields = {name.lower(): _plain(entry.fields[name]) for name in entry.fields.keys()
+              if name.lower() in ("title", "journal", "year", "volume", "number", "pages", "doi")}
+    authors = []
+    for person in entry.persons.get("author", []):
+        if str(person) == "others":  # BibTeX "and others": the list is knowingly incomplete
+            continue
+        last = _plain(" ".join(person.prelast_names + person.last_names))
+        first = _plain(" ".join(person.first_names + person.middle_names))
+        authors.append(f"{last}, {first}".strip(", ") if first else last)
+    fields["authors"] = authors
+    return fields
+
+
+def work_fields(bib: Bibliography, key: str) -> dict | None:
+    """A cited work's title, authors ("Last, First"), journal, year, volume, number, pages and DOI
+    as plain text (LaTeX decoded), for page metadata; None when the key is not in ``bib``."""
+    if key not in bib.keys:
+        return None
+    return _work_fields(bib.data.entries[key])
