@@ -52,10 +52,10 @@ BIB = r"""@article{smith2020trial,
   doi     = {10.1/c}
 }
 """
-# The references as an editor reads them in the entries above (AMA-like style)
+# The references as an editor reads them in the entries above (AMA style: no full stop after the last identifier)
 SMITH = ('Smith JA, Jones M. A trial of cells. <i>J Test</i>. 2020;12:100-110. '
-         'doi:<a href="https://doi.org/10.1000/xyz">10.1000/xyz</a>.')
-WHO = 'World Health Organization. A report. WHO Press; 2021. <a href="https://example.org/report">https://example.org/report</a>.'
+         'doi:<a href="https://doi.org/10.1000/xyz">10.1000/xyz</a>')
+WHO = 'World Health Organization. A report. WHO Press. 2021. <a href="https://example.org/report">https://example.org/report</a>'
 EXTENSIONS = ["abbr", "admonition", "attr_list", "footnotes", "md_in_html", "tables", "toc",
               "pymdownx.superfences", "pymdownx.tabbed", "pymdownx.details"]
 WJ = "\u2060"

@@ -45,7 +45,7 @@ from pymdownx.blocks import BlocksExtension
 from pymdownx.blocks.block import Block
 
 from . import bibliography as bibmod
-from . import context
+from . import context, csl
 
 INLINE_PRIORITY = 45  # below html (90), entity (80) and emphasis (60, 50); above nothing that matters
 TREE_PRIORITY = 15  # after "inline" (20); before attr_list (8) and toc (5), which give the heading ids
@@ -704,7 +704,9 @@ class CitationsExtension(BlocksExtension):
 def reference_html(bib: bibmod.Bibliography, key: str) -> str:
     """The one place a reference is formatted for readers (HTML), once per entry per process."""
     if key not in bib.formatted:
-        bib.formatted[key] = bibmod.format_reference_html(bib.data.entries[key])
+        # AMA through the CSL processor (src/ucmsc/csl.py); every entry at once, since one
+        # processor run per entry costs more than formatting the whole file
+        bib.formatted.update(csl.format_references(context.resolve(bib.path), bib.keys))
     return bib.formatted[key]
 
 
