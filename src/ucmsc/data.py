@@ -42,6 +42,7 @@ LEVELS = ("very low", "low", "moderate", "high")
 DOMAINS = ("risk of bias", "inconsistency", "indirectness", "imprecision", "publication bias")
 RANDOMISED_LABELS = ("strength-a", "strength-b")  # randomised against placebo or no cells
 ENROLMENT_TYPES = ("planned", "actual", "not reported")
+OPTIONAL = ("plain_result", "external", "start", "study")
 ANSWER_MISSING = "Add them; where the sources do not give a value, write \"not reported in the sources checked\"."
 ANSWER_MISSING_TRIAL = "Copy them from the registry record; where it shows none, write \"not reported\"."
 
@@ -63,7 +64,7 @@ def _fail(kind: str, message: str, **ctx):
 def _text(value):
     """One line of Markdown text; numbers are accepted as text ("12 weeks" or 12)."""
     if value is None or (isinstance(value, str) and not value.strip()):
-        _fail("blank", "is empty")
+        _fail("blank", "is empty: write a value, or remove the line")
     if isinstance(value, bool) or not isinstance(value, (str, int, float)):
         _fail("one_line", "must be one line of text, not a list or mapping; put it in quotes")
     return " ".join(str(value).split())
@@ -78,23 +79,23 @@ def _keys(value):
 def _whole(minimum: int, what: str):
     def check(value):
         if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
-            _fail("whole", "{what}, not {value!r}", what=what, value=value)
+            _fail("whole", "must be {what}, not {value}", what=what, value=repr(value))
         return value
     return check
 
 
-def _one_of(choices: tuple[str, ...], what: str):
+def _one_of(choices: tuple, what: str | None = None):
     def check(value):
-        if value not in choices:
-            _fail("one_of", "{what} must be one of {choices}, not {value!r}", what=what,
-                  choices=", ".join(choices), value=value)
+        if isinstance(value, bool) or value not in choices:
+            _fail("one_of", "must be {what}, not {value}", value=repr(value),
+                  what=what or "one of " + ", ".join(str(c) for c in choices))
         return value
     return check
 
 
 def _date(value):
     if not isinstance(value, dt.date) or isinstance(value, dt.datetime):
-        _fail("date", "must be an ISO date such as 2026-11-30, not {value!r}", value=value)
+        _fail("date", "must be an ISO date such as 2026-11-30, not {value}", value=repr(value))
     return value
 
 
@@ -137,11 +138,11 @@ class Study(_Model):
     id: Text
     study: Text
     cite: Keys
-    group: Annotated[str, BeforeValidator(_one_of(GROUPS, "group"))]
+    group: Annotated[str, BeforeValidator(_one_of(GROUPS))]
     label: Text
     design: Text
     control: Text
-    n: Annotated[int, BeforeValidator(_whole(1, "n must be a whole number of patients"))]
+    n: Annotated[int, BeforeValidator(_whole(1, "a whole number of patients"))]
     arms: Text
     source: Text
     source_filter: Text
@@ -166,8 +167,8 @@ class StudiesFile(_Model):
 
 
 class Downgrade(_Model):
-    domain: Annotated[str, BeforeValidator(_one_of(DOMAINS, "the downgrade's domain"))]
-    levels: Annotated[int, BeforeValidator(_one_of((1, 2), "levels (1 serious, 2 very serious)"))]  # type: ignore[arg-type]
+    domain: Annotated[str, BeforeValidator(_one_of(DOMAINS))]
+    levels: Annotated[int, BeforeValidator(_one_of((1, 2), "1 (serious) or 2 (very serious)"))]
     reason: Text
 
 
@@ -178,20 +179,20 @@ class Outcome(_Model):
     outcome: Text
     studies: list[Annotated[str, BeforeValidator(_text)]]
     external: Text | None = None
-    start: Annotated[str, BeforeValidator(_one_of(("high", "low"), "start"))] | None = None
+    start: Annotated[str, BeforeValidator(_one_of(("high", "low")))] | None = None
     effect: Text
     interval: Text
     risk_of_bias: Text
     downgrades: list[Downgrade]
-    certainty: Annotated[str, BeforeValidator(_one_of((*LEVELS, "none"), "certainty"))]
+    certainty: Annotated[str, BeforeValidator(_one_of((*LEVELS, "none")))]
 
 
 class Preclinical(_Model):
     """The animal studies of one meta-analysis (the evidence map's squares)."""
 
-    studies: Annotated[int, BeforeValidator(_whole(0, "must be a whole number"))]
-    arms: Annotated[int, BeforeValidator(_whole(0, "must be a whole number"))]
-    benefit: Annotated[int, BeforeValidator(_whole(0, "must be a whole number"))]
+    studies: Annotated[int, BeforeValidator(_whole(0, "a whole number"))]
+    arms: Annotated[int, BeforeValidator(_whole(0, "a whole number"))]
+    benefit: Annotated[int, BeforeValidator(_whole(0, "a whole number"))]
     cite: Text
 
 
@@ -207,8 +208,8 @@ class Trial(_Model):
     title: Text
     phase: Text
     design: Text
-    enrolment: int | None
-    enrolment_type: Annotated[str, BeforeValidator(_one_of(ENROLMENT_TYPES, "enrolment_type"))]
+    enrolment: Annotated[int, BeforeValidator(_whole(1, "a whole number of participants, or null"))] | None
+    enrolment_type: Annotated[str, BeforeValidator(_one_of(ENROLMENT_TYPES))]
     cell_source: Text
     status: Text
     results_posted: Flag
@@ -264,9 +265,12 @@ def read_yaml(text: str, name: str) -> tuple[Any, dict[tuple, int]]:
         node = loader.get_single_node()
         data = loader.construct_document(node) if node is not None else None
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"{name}:{mark.line + 1}" if mark else name
+        # where the construct began (an unclosed bracket's line), else where the parser stopped
+        start, mark = getattr(exc, "context_mark", None), getattr(exc, "problem_mark", None)
+        where = f"{name}:{(start or mark).line + 1}" if (start or mark) else name
         problem = getattr(exc, "problem", None) or str(exc)
+        if start and mark and mark.line != start.line:
+            problem = f"{exc.context}, {problem} on line {mark.line + 1}"
         raise DataError([f"{where}: this is not valid YAML ({problem}). Check the indentation and quotes."]) from None
     finally:
         loader.dispose()
@@ -353,7 +357,7 @@ def _model_problems(exc: ValidationError, raw: Any, lines, name: str, problems: 
         else:
             entry, rest, who = (), loc, None
         kind = error["type"]
-        if kind in ("missing", "blank") and len(rest) == 1:
+        if (kind == "missing" or (kind == "blank" and rest and rest[-1] not in OPTIONAL)) and len(rest) == 1:
             missing.setdefault(entry, []).append(str(rest[0]))
             continue
         if kind == "model_type" or (kind in ("dict_type", "list_type") and not rest):
@@ -372,12 +376,8 @@ def _model_problems(exc: ValidationError, raw: Any, lines, name: str, problems: 
         if kind == "extra_forbidden":
             problems.add(name, line, f"{who + ': ' if who else ''}unknown field '{field_name}'. Check its spelling "
                          "(the fields are listed at the top of the file), or remove it.")
-        elif kind in ("one_line", "whole", "one_of", "date", "bool") and rest:
-            message = error["msg"]
-            subject = "" if message.startswith(str(rest[-1])) or kind in ("whole", "one_of") else f"{rest[-1]} "
-            if kind == "one_of" and rest[0] == "downgrades":
-                subject = ""
-            problems.add(name, line, f"{who + ': ' if who else ''}{subject}{message}.")
+        elif kind in ("one_line", "whole", "one_of", "date", "bool", "blank") and rest:
+            problems.add(name, line, f"{who + ': ' if who else ''}{rest[-1]} {error['msg']}.")
         elif kind in ("keys", "checked"):
             problems.add(name, line, f"{who + ': ' if who else ''}{error['msg']}.")
         else:
