@@ -7,7 +7,8 @@ working directory and a message names the line alone, or the file a test sets wi
 ``rendering("docs/x.md")``.
 
 Every message an editor can cause goes through ``warn`` to the ``mkdocs.ucmsc`` logger, so that
-MkDocs' strict mode counts it and fails the build after listing every problem.
+MkDocs' strict mode counts it and fails the build after listing every problem; each message once
+per build (``new_build`` starts a build's list afresh).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ log = logging.getLogger("mkdocs.ucmsc")
 
 _root: ContextVar[Path | None] = ContextVar("ucmsc_root", default=None)
 _page: ContextVar[str | None] = ContextVar("ucmsc_page", default=None)
+_reported: set[str] = set()
 
 
 def project_root() -> Path:
@@ -76,6 +78,13 @@ def where(line: int | None, file: str | None = None) -> str:
     return f"line {line}" if line else "(unknown place)"
 
 
+def new_build() -> None:
+    """Start a build: every message may be reported again, once."""
+    _reported.clear()
+
+
 def warn(message: str) -> None:
-    """Report an editor's mistake; strict builds fail after listing them all."""
-    log.warning(message)
+    """Report an editor's mistake, once per build; strict builds fail after listing them all."""
+    if message not in _reported:
+        _reported.add(message)
+        log.warning(message)

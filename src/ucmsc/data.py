@@ -71,7 +71,8 @@ def _text(value):
 
 
 def _keys(value):
-    if not isinstance(value, list) or not value or not all(isinstance(k, str) and k.strip() for k in value):
+    """A list of keys; empty here only when every key was unknown and left out (and reported)."""
+    if not isinstance(value, list) or not all(isinstance(k, str) and k.strip() for k in value):
         _fail("keys", "cite must be a list of references.bib keys, e.g. [wang2013umbilical]")
     return [k.strip() for k in value]
 
@@ -245,6 +246,7 @@ class Evidence:
     evidence_current_to: dt.date
     trials: list[Trial]
     lines: dict[tuple, int] = field(default_factory=dict, compare=False)  # (file, path...) -> line
+    problems: list[str] = field(default_factory=list)  # unknown citation keys: reported, left out
 
     def count(self, group: str | None = None) -> int:
         return sum(1 for s in self.studies.values() if group is None or s.group == group)
@@ -411,42 +413,64 @@ def _suggest(key: str, keys: frozenset[str]) -> str:
     return f" Did you mean {', '.join('@' + k for k in near)}?" if near else ""
 
 
-def _check_keys(model: BaseModel, path: tuple, name: str, lines, keys, who: str, problems: _Problems) -> None:
-    """Every key a model's fields cite (``cite`` lists and ``[@key]`` in text) is in references.bib."""
-    for field_name, value in model:
-        where = path + (field_name,)
-        if isinstance(value, BaseModel):
-            _check_keys(value, where, name, lines, keys, who, problems)
-            continue
-        if isinstance(value, list) and value and isinstance(value[0], BaseModel):
-            for i, item in enumerate(value):
-                _check_keys(item, where + (i,), name, lines, keys, who, problems)
-            continue
-        if field_name == "cite":
-            used = value if isinstance(value, list) else [value]
-        elif isinstance(value, str):
-            used = list(cited_keys(value))
-        else:
-            continue
-        for key in used:
-            if key not in keys:
-                problems.add(
-                    name, line_of(lines, where),
-                    f"{who}: unknown citation key '@{key}' in {field_name}: it is not in {BIB_FILE}."
-                    f"{_suggest(key, keys)} Fix the key, or add the verified entry to {BIB_FILE} first.",
-                )
+def _without_unknown_keys(raw: Any, name: str, lines, keys: frozenset[str], problems: _Problems) -> Any:
+    """The parsed file with every unknown citation key reported at its line and left out (so the
+    pages show the rest and the citation step raises no second message about it)."""
+
+    def who(path: tuple) -> str:
+        if len(path) >= 2 and path[0] in _KIND and isinstance(path[1], int):
+            items = raw.get(path[0]) if isinstance(raw, dict) else None
+            item = items[path[1]] if isinstance(items, list) and path[1] < len(items) else None
+            return _who(_KIND[path[0]], item, path[1])
+        return f"'{path[0]}'" if path else "the file"
+
+    def unknown(key: str, path: tuple) -> bool:
+        if key in keys:
+            return False
+        field_name = next((p for p in reversed(path) if isinstance(p, str)), "")
+        problems.add(name, line_of(lines, path),
+                     f"unknown citation key '@{key}': it is not in the bibliography.{_suggest(key, keys)} "
+                     f"({who(path)}, {field_name}) Fix the key, or add the verified entry to {BIB_FILE} first.")
+        return True
+
+    def drop(match: re.Match, path: tuple) -> str:
+        kept = [p for p in match.group(1).split(";") if not any([unknown(k, path) for k in CITED_KEY.findall(p)])]
+        return f"[{';'.join(kept).strip()}]" if kept else ""
+
+    def clean(value: Any, path: tuple) -> Any:
+        if isinstance(value, dict):
+            return {k: clean(v, path + (k,)) for k, v in value.items()}
+        if isinstance(value, list):
+            if path and path[-1] == "cite" and all(isinstance(k, str) for k in value):
+                if not value:
+                    problems.add(name, line_of(lines, path), f"{who(path)}: cite must be a list of references.bib "
+                                                             "keys, e.g. [wang2013umbilical].")
+                return [k for k in value if not unknown(k.strip(), path)]
+            return [clean(v, path + (i,)) for i, v in enumerate(value)]
+        if isinstance(value, str):
+            if path and path[-1] == "cite":
+                unknown(value.strip(), path)
+                return value
+            text = CITATION.sub(lambda m: drop(m, path), value)
+            return re.sub(r"[ \t]+(?=[.,;:)]|$)", "", text) if text != value else value
+        return value
+
+    return clean(raw, ())
 
 
 def check(
     studies_raw, studies_lines, outcomes_raw, outcomes_lines, trials_raw, trials_lines, keys: frozenset[str]
 ) -> Evidence:
     """Validate the three parsed files together; raise DataError listing every problem."""
-    problems = _Problems()
+    problems, cited = _Problems(), _Problems()  # cited: unknown keys, left out of the pages
+    studies_raw = _without_unknown_keys(studies_raw, STUDIES_FILE, studies_lines, keys, cited)
+    outcomes_raw = _without_unknown_keys(outcomes_raw, OUTCOMES_FILE, outcomes_lines, keys, cited)
+    trials_raw = _without_unknown_keys(trials_raw, TRIALS_FILE, trials_lines, keys, cited)
     sf = _parse(StudiesFile, studies_raw, studies_lines, STUDIES_FILE, problems)
     of = _parse(OutcomesFile, outcomes_raw, outcomes_lines, OUTCOMES_FILE, problems)
     tf = _parse(TrialsFile, trials_raw, trials_lines, TRIALS_FILE, problems)
     if sf is None:  # the other files refer to the studies: nothing more can be checked
-        raise DataError(problems.messages)
+        raise DataError(cited.messages + problems.messages)
 
     # studies
     labels = {label.id: label for label in sf.labels}
@@ -460,7 +484,6 @@ def check(
         if study.label not in labels:
             problems.add(STUDIES_FILE, studies_lines.get(("studies", i, "label")) or line,
                          f"{who}: label {study.label!r} is not defined under 'labels:' ({', '.join(labels)}).")
-        _check_keys(study, ("studies", i), STUDIES_FILE, studies_lines, keys, who, problems)
 
     # outcomes
     graded: list[Graded] = []
@@ -470,11 +493,6 @@ def check(
         if pre.benefit > pre.studies:
             problems.add(OUTCOMES_FILE, line, "'preclinical': benefit (studies that reported a benefit) "
                                               "must be at most studies.")
-        _check_keys(pre, ("preclinical",), OUTCOMES_FILE, outcomes_lines, keys, "'preclinical'", problems)
-        for key in cited_keys(of.comparison):
-            if key not in keys:
-                problems.add(OUTCOMES_FILE, outcomes_lines.get(("comparison",)),
-                             f"'comparison': unknown citation key '@{key}': it is not in {BIB_FILE}.{_suggest(key, keys)}")
         seen: set[str] = set()
         for i, o in enumerate(of.outcomes):
             line = outcomes_lines.get(("outcomes", i))
@@ -488,7 +506,6 @@ def check(
                                                   f"Use one of: {', '.join(studies)}.")
             if len(set(o.studies)) != len(o.studies):
                 problems.add(OUTCOMES_FILE, line, f"{who}: a study is listed twice under 'studies'.")
-            _check_keys(o, ("outcomes", i), OUTCOMES_FILE, outcomes_lines, keys, who, problems)
             if unknown:
                 continue
             start, drop = None, sum(d.levels for d in o.downgrades)
@@ -537,16 +554,16 @@ def check(
             if t.study is not None and t.study not in studies:
                 problems.add(TRIALS_FILE, line, f"{who}: study '{t.study}' is not in {STUDIES_FILE}. "
                                                 f"Use one of: {', '.join(studies)}.")
-            _check_keys(t, ("trials", i), TRIALS_FILE, trials_lines, keys, who, problems)
 
     if problems.messages or of is None or tf is None:
-        raise DataError(problems.messages)
+        raise DataError(cited.messages + problems.messages)
     lines = {}
     for name, file_lines in ((STUDIES_FILE, studies_lines), (OUTCOMES_FILE, outcomes_lines), (TRIALS_FILE, trials_lines)):
         lines.update({(name, *path): line for path, line in file_lines.items()})
     return Evidence(
         labels=labels, studies=studies, comparison=of.comparison, preclinical=of.preclinical,
         outcomes=graded, evidence_current_to=tf.evidence_current_to, trials=list(tf.trials), lines=lines,
+        problems=cited.messages,
     )
 
 

@@ -157,14 +157,14 @@ def evidence_table(ev: data.Evidence, here: str | None) -> etree.Element:
             "data-source": study.source_filter, "data-route": study.route_filter,
             "data-label": f"{label.short}: {label.name}",
         })
-        cites = "; ".join(f"@{key}" for key in study.cite)
+        source = f" Source: [{'; '.join(f'@{key}' for key in study.cite)}]" if study.cite else ""
         for header, field, _sort in COLUMNS:
             attrs = {"data-label": header}
             if field == FIRST_AFTER:
                 attrs["class"] = "evidence-table__after"
             if field == "study":
                 _el(row, "th", {"scope": "row", "data-sort-value": study.study},
-                    f"[{cell(study.study)}]({details}#{anchor}){{: .evidence-table__study }} Source: [{cites}]")
+                    f"[{cell(study.study)}]({details}#{anchor}){{: .evidence-table__study }}{source}")
             elif field == "label":
                 _el(row, "td", {**attrs, "data-sort-value": label.short},
                     f'[**{label.short}**]({reading}#{label.id} "What label {label.short} means"): {cell(label.name)}')
@@ -238,13 +238,13 @@ def trials_table(ev: data.Evidence, here: str | None) -> etree.Element:
         _el(head, "th", {"scope": "col"}, h)
     body = _el(table, "tbody")
     for t in ev.trials:
-        cites = "; ".join(f"@{k}" for k in t.cite)
+        cites = f" [{'; '.join(f'@{k}' for k in t.cite)}]" if t.cite else ""
         n = "not reported" if t.enrolment is None else f"{t.enrolment} ({t.enrolment_type})"
         published = (f"[{cell(ev.studies[t.study].study)}]({studies_link}#study-{t.study})"
                      if t.study else "None linked")
         row = _el(body, "tr", {"id": t.id.lower(), "data-trial": t.id})
         _el(row, "th", {"scope": "row"},
-            f"{html.escape(t.id)}<br>{html.escape(t.registry)}, read {t.checked.isoformat()} [{cites}]")
+            f"{html.escape(t.id)}<br>{html.escape(t.registry)}, read {t.checked.isoformat()}{cites}")
         for h, value in (
             ("Title as registered", cell(t.title)), ("Phase", cell(t.phase)), ("Design", cell(t.design)),
             ("Participants", n), ("Cell source", cell(t.cell_source)), ("Status", cell(t.status)),
@@ -550,6 +550,9 @@ class EvidenceExtension(BlocksExtension):
                 self._evidence = data.load()
             except data.DataError as exc:
                 for message in exc.messages:
+                    self.report(message)
+            else:
+                for message in self._evidence.problems:  # unknown keys, left out of the blocks
                     self.report(message)
         return self._evidence
 
