@@ -69,9 +69,13 @@ def test_the_real_data_loads_with_computed_counts_and_grades(project):
     assert [t.id for t in ev.trials] == [t["id"] for t in TRIALS_RAW["trials"]]
     assert ev.evidence_current_to == TRIALS_RAW["evidence_current_to"]
     n = {s["id"]: s["n"] for s in STUDIES_RAW["studies"]}
+    label = {s["id"]: s["label"] for s in STUDIES_RAW["studies"]}
     for graded, raw in zip(ev.outcomes, OUTCOMES_RAW["outcomes"]):
         assert graded.outcome.id == raw["id"]
         assert graded.n_studies == len(raw["studies"]) and graded.participants == sum(n[s] for s in raw["studies"])
+        randomised = any(label[s] in ("strength-a", "strength-b") for s in raw["studies"])
+        start = ("high" if randomised else "low") if raw["studies"] else raw.get("start")
+        assert graded.start == start, raw["id"]
     assert ev.count("umbilical") + ev.count("other") == ev.count() == len(STUDIES_RAW["studies"])
 
 
