@@ -13,7 +13,13 @@ and every citation key (``cite:`` lists and ``[@key]`` in text) present in refer
 
 New optional fields are added to a model here, each with a default, so that existing data stays
 valid (for example ``Study.plain_result``). A field a model does not know is reported with its
-line: a misspelt name never disappears silently.
+line: a misspelt name never disappears silently. A new data file (risk of bias per study, arm
+counts for forest plots) gets its model here, is read in ``_load`` beside the others, and its
+checks against the studies go into ``check``, which already has them all by id; the pages then
+reach it through ``Evidence``.
+
+An unknown citation key is reported and left out of the text (the rest of the entry is shown), so
+that the citation step, which sees the generated text later, raises no second message about it.
 """
 
 from __future__ import annotations
@@ -22,9 +28,8 @@ import datetime as dt
 import difflib
 import functools
 import re
-from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 import yaml
 from pydantic import BaseModel, BeforeValidator, ConfigDict, ValidationError
@@ -315,12 +320,6 @@ def bib_keys(text: str) -> frozenset[str]:
 
 CITATION = re.compile(r"\[([^\[\]]*@[^\[\]]*)\]")
 CITED_KEY = re.compile(r"(?:^|(?<=[\s;\-]))@([^\s,;\]]+)")
-
-
-def cited_keys(text: str) -> Iterator[str]:
-    """The keys of every ``[@key]`` (``[@a; @b, p. 12]``, ``[see @a]``) in one text field."""
-    for match in CITATION.finditer(text):
-        yield from CITED_KEY.findall(match.group(1))
 
 
 # -------------------------------------------------------------------------------- checks

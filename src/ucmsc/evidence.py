@@ -364,7 +364,9 @@ class _EvidenceBlock(Block):
     """A block drawn from the data; it takes no argument, no options and no content."""
 
     ARGUMENT = False
-    build = None  # (evidence, here, block) -> element
+
+    def draw(self, ev: data.Evidence, here: str | None) -> etree.Element:
+        raise NotImplementedError
 
     def on_markdown(self) -> str:
         return "raw"
@@ -376,7 +378,7 @@ class _EvidenceBlock(Block):
         ev = ext.evidence()
         if ev is None:
             return _el(parent, "div")
-        node = type(self).build(ev, ext.here(), self)
+        node = self.draw(ev, ext.here())
         parent.append(node)
         return node
 
@@ -393,8 +395,7 @@ class _EvidenceBlock(Block):
 class EvidenceTableBlock(_EvidenceBlock):
     NAME = "evidence-table"
 
-    @staticmethod
-    def build(ev, here, block):
+    def draw(self, ev, here):
         return evidence_table(ev, here)
 
     def on_end(self, block: etree.Element) -> None:
@@ -412,25 +413,22 @@ class EvidenceTableBlock(_EvidenceBlock):
 class SummaryOfFindingsBlock(_EvidenceBlock):
     NAME = "summary-of-findings"
 
-    @staticmethod
-    def build(ev, here, block):
+    def draw(self, ev, here):
         return summary_of_findings(ev, here)
 
 
 class TrialsTableBlock(_EvidenceBlock):
     NAME = "trials-table"
 
-    @staticmethod
-    def build(ev, here, block):
+    def draw(self, ev, here):
         return trials_table(ev, here)
 
 
 class EvidenceMapBlock(_EvidenceBlock):
     NAME = "evidence-map"
 
-    @staticmethod
-    def build(ev, here, block):
-        return evidence_map(ev, here, block.md.htmlStash.store)
+    def draw(self, ev, here):
+        return evidence_map(ev, here, self.md.htmlStash.store)
 
 
 BLOCKS = (EvidenceTableBlock, SummaryOfFindingsBlock, TrialsTableBlock, EvidenceMapBlock)
