@@ -316,6 +316,10 @@ def test_values_in_code_stay_literal():
         ("# T\n\n/// evidence-tabel\n///\n", 3, "'/// evidence-tabel' was not drawn: no block has this name"),
         ("# T\n\n/// evidence-table | all\n///\n", 3, "'/// evidence-table | all' was not drawn: the evidence blocks take no argument"),
         ("# T\n\n/// trials-table\nSome text\n///\n", 3, "the block /// trials-table takes no content"),
+        ("# T\n\nWe list <!-- studies:count umbilical --> studies.\n", 3,
+         "the marker <!-- studies:count umbilical --> is no longer read; write [=studies-count umbilical]."),
+        ("# T\n\n<!-- evidence:summary-of-findings -->\n", 3,
+         "the marker <!-- evidence:summary-of-findings --> is no longer read; write /// summary-of-findings and ///"),
     ],
 )
 def test_page_mistakes_name_file_and_line(messages, text, line, problem):

@@ -435,6 +435,18 @@ BLOCKS = (EvidenceTableBlock, SummaryOfFindingsBlock, TrialsTableBlock, Evidence
 VALUES = {"studies-count": "[=studies-count], [=studies-count umbilical], [=studies-count other]",
           "trials-count": "[=trials-count]", "evidence-date": "[=evidence-date]"}
 VALUE = re.compile(r"\[=([^\[\]\n]*)\]")
+OLD_MARKER = re.compile(r"<!--\s*(?:evidence[-:]|studies:|trials:)[^>]*-->")
+OLD_MARKERS = {
+    "evidence-table": "/// evidence-table and /// on the next line",
+    "evidence:summary-of-findings": "/// summary-of-findings and /// on the next line",
+    "evidence:trials-table": "/// trials-table and /// on the next line",
+    "evidence:map": "/// evidence-map and /// on the next line",
+    "studies:count": "[=studies-count]",
+    "studies:count umbilical": "[=studies-count umbilical]",
+    "studies:count other": "[=studies-count other]",
+    "trials:count": "[=trials-count]",
+    "evidence:current-to": "[=evidence-date]",
+}
 
 
 class ValueProcessor(InlineProcessor):
@@ -476,6 +488,10 @@ class _KeepLines(Preprocessor):
 
     def run(self, lines: list[str]) -> list[str]:
         self.extension.lines = list(lines)
+        for line in lines:  # the marker comments of the former hooks would now show nothing
+            for old in OLD_MARKER.findall(line):
+                new = OLD_MARKERS.get(" ".join(old.split()[1:-1]), "a block or value of CONTRIBUTING.md")
+                self.extension.report_at(old, f"the marker {old} is no longer read; write {new}.")
         return lines
 
 
