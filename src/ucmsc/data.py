@@ -372,9 +372,12 @@ def _model_problems(exc: ValidationError, raw: Any, lines, name: str, problems: 
             else:
                 problems.add(name, line_of(lines, loc), f"{who or loc[0]}: expected a mapping of fields here.")
             continue
-        field_name = ".".join(str(p) for p in rest) or str(loc[-1] if loc else "")
+        field_name = ", ".join(f"item {p + 1}" if isinstance(p, int) else str(p) for p in rest) or str(loc[-1] if loc else "")
         line = line_of(lines, loc)
-        if kind == "extra_forbidden":
+        if kind == "missing":  # inside a list of the entry (a downgrade without its reason)
+            where = ", ".join(f"item {p + 1}" if isinstance(p, int) else str(p) for p in rest[:-1])
+            problems.add(name, line, f"{who + ': ' if who else ''}{where} is missing the required field '{rest[-1]}'.")
+        elif kind == "extra_forbidden":
             problems.add(name, line, f"{who + ': ' if who else ''}unknown field '{field_name}'. Check its spelling "
                          "(the fields are listed at the top of the file), or remove it.")
         elif kind in ("one_line", "whole", "one_of", "date", "bool", "blank") and rest:
