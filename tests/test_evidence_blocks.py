@@ -328,6 +328,22 @@ def test_page_mistakes_name_file_and_line(messages, text, line, problem):
     assert all("Traceback" not in m for m in messages)
 
 
+def test_an_unknown_key_in_the_data_is_reported_once_and_left_out(tmp_path, messages):
+    root = _data_copy(tmp_path)
+    path = root / "data/studies.yaml"
+    study = STUDIES[0]
+    text = path.read_text(encoding="utf-8")
+    old = f"    cite: [{study['cite'][0]}]\n"
+    path.write_text(text.replace(old, f"    cite: [{study['cite'][0]}, nosuchkey2020]\n", 1), encoding="utf-8")
+    line = text.split("\n").index(old.rstrip("\n")) + 1
+    context.set_project_root(root)
+    page = render("[=studies-count]\n\n/// evidence-table\n///\n\n/// trials-table\n///\n")
+    head = page.select_one(f"#study-{study['id']} > th")
+    assert squash(head.get_text(" ")).endswith(f"Source: [@{study['cite'][0]}]") and "nosuchkey" not in str(page)
+    assert len(messages) == 1 and messages[0].startswith(
+        f"data/studies.yaml:{line}: unknown citation key '@nosuchkey2020': it is not in the bibliography.")
+
+
 def test_broken_data_is_reported_at_its_line_and_draws_nothing(tmp_path, messages):
     root = _data_copy(tmp_path)
     path = root / "data/studies.yaml"

@@ -140,6 +140,8 @@ CASES = [
     ("data/studies.yaml", "    dose: ", "    dose_: ", (STUDY, None),
      f"study '{FIRST['id']}' is missing the required field(s) 'dose'. Add them; where the sources do not give a "
      "value, write \"not reported in the sources checked\"."),
+    ("data/studies.yaml", "    arms: ", "    arms: \"  \"\n    old_arms: ", (STUDY, None),
+     f"study '{FIRST['id']}' is missing the required field(s) 'arms'. Add them"),
     ("data/studies.yaml", "    arms: ", "    arms: []\n    old_arms: ", ("    arms: []", None),
      f"study '{FIRST['id']}': arms must be one line of text, not a list or mapping; put it in quotes."),
     ("data/studies.yaml", "    checked:\n", "    checked: []\n    sources:\n", ("    checked: []", None),
