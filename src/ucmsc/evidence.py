@@ -276,7 +276,7 @@ def map_svg(ev: data.Evidence) -> str:
     square per animal study. Colours are ``currentColor`` (the style sheet), for both schemes."""
     studies, pre, esc = list(ev.studies.values()), ev.preclinical, html.escape
     width, name_w, bar_w = 360, 118, 190
-    biggest = max(s.n for s in studies)
+    biggest = max((s.n for s in studies), default=1)
     parts, y = [], 16
     parts.append(f'<rect class="em-bar em-bar--umbilical" x="0" y="{y - 10}" width="18" height="11"/>'
                  f'<text x="24" y="{y}">Umbilical cord cells</text>'
@@ -335,7 +335,7 @@ def evidence_map(ev: data.Evidence, here: str | None, raw) -> etree.Element:
     """The evidence map as a figure; its text alternative is the evidence table (linked from the
     caption). ``raw(html)`` returns the placeholder of raw HTML (the SVG)."""
     studies_link = link(STUDIES_PAGE, here)
-    biggest = max(s.n for s in ev.studies.values())
+    biggest = max((s.n for s in ev.studies.values()), default=0)
     figure = _el(None, "figure", {"class": "evidence-map", "id": "evidence-map-figure"})
     figure.text = AtomicString(raw(map_svg(ev)))
     caption = _el(figure, "figcaption", {"id": "evidence-map-caption"})
