@@ -196,7 +196,8 @@ def test_plain_result_is_shown_before_the_main_result(tmp_path):
     cell = page.select_one(f"#study-{study['id']} td[data-label='Main result']")
     shown = squash(cell.get_text(" "))
     assert shown.startswith(f"In plain words: {plain}"), shown
-    assert squash(study["efficacy"].split("[@")[0])[:40] in shown
+    assert shown.split(plain, 1)[1].strip().startswith("In detail: " + squash(study["efficacy"].split("[@")[0])[:40])
+    assert cell.select_one("span.evidence-table__plain") is not None
     other = page.select_one(f"#study-{STUDIES[0]['id']} td[data-label='Main result']")
     assert "In plain words" not in other.get_text()
 

@@ -175,7 +175,7 @@ def evidence_table(ev: data.Evidence, here: str | None) -> etree.Element:
                 _el(row, "td", attrs, f"{cell(study.route)}. Infusions: {cell(study.infusions)}")
             elif field == "efficacy" and study.plain_result:
                 _el(row, "td", attrs, f'<span class="evidence-table__plain">**In plain words:** '
-                                      f'{cell(study.plain_result)}</span><br>{cell(study.efficacy)}')
+                                      f'{cell(study.plain_result)}</span><br>**In detail:** {cell(study.efficacy)}')
             else:
                 _el(row, "td", attrs, cell(getattr(study, field)))
     return root
