@@ -16,11 +16,6 @@ from mkdocs.utils.meta import get_data
 
 from ucmsc import context
 
-# Hooks that write Markdown into pages before it is rendered (the evidence tables); the site-wide
-# list scans the pages with their output, as readers see them. Until they are Markdown blocks.
-GENERATORS = ("hooks/evidence_table.py", "hooks/evidence_synthesis.py")
-
-
 def on_config(config):
     context.set_project_root(Path(config.config_file_path).parent)
     context.new_build()
@@ -32,7 +27,6 @@ def on_config(config):
 
 def on_nav(nav, config, files):
     docs = Path(config.docs_dir)
-    generators = [hook for name, hook in config.hooks.items() if name in GENERATORS]
 
     def pages():
         found = []
@@ -41,8 +35,6 @@ def on_nav(nav, config, files):
 
             def read(file=file, page=page):
                 text, _ = get_data(file.content_string)
-                for hook in generators:
-                    text = hook.on_page_markdown(text, page=page, config=config, files=files)
                 return text
 
             title = page.title if page is not None and page.title else None

@@ -1,7 +1,7 @@
 /* Evidence table: sorting and filtering, added on top of a complete HTML table.
  *
  * Progressive enhancement: without this script the table (rendered at build time by
- * hooks/evidence_table.py) is complete and readable. With it, sortable column headers
+ * src/ucmsc/evidence.py) is complete and readable. With it, sortable column headers
  * (th[data-sort]) get buttons and aria-sort, and filters by cell source, route and
  * evidence-strength label, and a "Sort by" menu, appear above the table. On narrow screens the
  * style sheet shows each row as a card and hides the header row; the menu sorts the cards
@@ -172,7 +172,7 @@
     });
   }
 
-  // Written into the page with the table only, right after it (hooks/evidence_table.py). It runs
+  // Written into the page with the table only, right after it (src/ucmsc/evidence.py). It runs
   //  - on a full page load: while the page is parsed, before Material's bundle, which
   //    overrides/main.html starts after the first paint and then announces with a second
   //    DOMContentLoaded. Set-up enhances the table at the first DOMContentLoaded and subscribes

@@ -421,13 +421,6 @@ def test_a_bad_item_leaves_the_others_with_their_own_prefix_and_locator(render):
     assert groups(html) == ["1(p9)"] and '<span class="citation-prefix">see</span>' in html
 
 
-def test_a_row_marked_with_its_data_file_is_reported_there(render):
-    """Transitional: the evidence hooks mark generated rows with data-origin (file:line)."""
-    html, messages = render('<div data-origin="data/x.yaml:7" markdown="1">\n\nRow [@nobody2020x].\n\n</div>\n')
-    assert messages[0].startswith("data/x.yaml:7: unknown citation key '@nobody2020x'")
-    assert "data-origin" not in html
-
-
 def test_a_prefix_at_the_start_of_a_paragraph(render):
     html, _ = render("[see @smith2020trial] first.\n")
     assert body(html) == f'<p><span class="citation-prefix">see</span>{sup(ref("smith2020trial", 1))} first.</p>'

@@ -80,7 +80,7 @@ def mistakes(tmp_path_factory):
 
 def test_unknown_key_in_the_studies_data_is_reported_at_the_data_file(mistakes):
     project, messages = mistakes
-    study_line = line_of(project / "data" / "studies.yaml", "- id: wang2013")  # the study's entry starts here
+    study_line = line_of(project / "data" / "studies.yaml", "cite: [wang2013umbilicall]")  # the key's own line
     unknown = [m for m in messages if "unknown citation key" in m]
     assert len(unknown) == 1, messages
     assert unknown[0].startswith(

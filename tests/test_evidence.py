@@ -1,9 +1,10 @@
-"""The evidence table: data/studies.yaml rendered by hooks/evidence_table.py, its citations,
-labels and counts in the built site, the hook's own behaviour, and the table in a browser."""
+"""The evidence table: data/studies.yaml rendered by the /// evidence-table block
+(src/ucmsc/evidence.py), its citations, labels and counts in the built site, a broken data file
+failing a fixture build, and the table in a browser. The block itself, rendered from Markdown,
+is tested in test_evidence_blocks.py; the data's checks in test_evidence_data.py."""
 
 from __future__ import annotations
 
-import importlib.util
 import re
 import shutil
 from collections import Counter
@@ -12,9 +13,9 @@ from pathlib import Path
 import pytest
 import yaml
 from bs4 import BeautifulSoup
-from mkdocs.exceptions import PluginError
 
 from sitekit import ROOT, BuildFailed, build_site, html_path, serve, soup, wait_for_material
+from ucmsc.evidence import COLUMNS, FIRST_AFTER
 
 DATA = ROOT / "data" / "studies.yaml"
 STUDIES_MD = "evidence/studies.md"
@@ -30,19 +31,14 @@ TEXT_FIELDS = (
     "design", "control", "arms", "source", "dose", "route", "infusions", "follow_up", "efficacy",
     "adverse_events", "registration", "baseline", "analysed", "funding",
 )
-# Where each field is shown: the column that holds it (data/studies.yaml -> hooks/evidence_table.py)
+# Where each field is shown: the column that holds it (data/studies.yaml -> src/ucmsc/evidence.py)
 SHOWN_IN = {"control": "design", "arms": "design", "infusions": "route"}
 DETAILS_MD = "evidence/details.md"
 
 
-def _load_hook():
-    spec = importlib.util.spec_from_file_location("evidence_table_under_test", ROOT / "hooks" / "evidence_table.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-hook = _load_hook()
+def _slug(text: str) -> str:
+    """A study's row anchor is study-<id>, the id in lower case with other characters as "-"."""
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
 
 
 def _numbers(text: str) -> Counter:
@@ -83,11 +79,11 @@ def rows(table):
 
 
 def _row(rows, study):
-    return rows[f"study-{hook._slug(study['id'])}"]
+    return rows[f"study-{_slug(study['id'])}"]
 
 
 def _column(field: str) -> int:
-    return [c[1] for c in hook.COLUMNS].index(SHOWN_IN.get(field, field))
+    return [c[1] for c in COLUMNS].index(SHOWN_IN.get(field, field))
 
 
 def _cell(row, field: str):
@@ -120,7 +116,7 @@ def _cell_text(cell) -> str:
 
 def test_one_row_per_study_in_data_order(table):
     ids = [row["id"] for row in table.select("tbody > tr")]
-    assert ids == [f"study-{hook._slug(s['id'])}" for s in STUDIES]
+    assert ids == [f"study-{_slug(s['id'])}" for s in STUDIES]
 
 
 @pytest.mark.parametrize("study", STUDIES, ids=[s["id"] for s in STUDIES])
@@ -145,9 +141,15 @@ def test_every_field_is_shown_in_its_column(rows, study):
         assert expected in shown, f"{study['id']}.{field}: {expected!r} not in its cell {shown!r}"
 
 
-def test_card_order_puts_result_and_harms_before_the_details():
-    fields = [c[1] for c in hook.COLUMNS]
-    first, after = fields[: fields.index(hook.FIRST_AFTER)], fields[fields.index(hook.FIRST_AFTER):]
+def test_card_order_puts_result_and_harms_before_the_details(table):
+    """In the built table: the columns' order, and where each card's "after" part begins."""
+    fields = [th["data-field"] for th in table.select("thead th")]
+    assert fields == [c[1] for c in COLUMNS]
+    for row in table.select("tbody > tr"):
+        cells = row.find_all(["th", "td"], recursive=False)
+        starts = [i for i, c in enumerate(cells) if "evidence-table__after" in (c.get("class") or [])]
+        assert starts == [fields.index(FIRST_AFTER)], row["id"]
+    first, after = fields[: fields.index(FIRST_AFTER)], fields[fields.index(FIRST_AFTER):]
     assert first == ["study", "design", "label", "efficacy", "adverse_events"]
     assert {"dose", "route", "follow_up", "registration", "baseline", "analysed", "funding"} <= set(after)
 
@@ -168,7 +170,7 @@ def test_corrections_from_the_review_are_in_the_data():
 def test_each_study_links_to_its_account_on_the_details_page(site, rows):
     details = soup(html_path(site, DETAILS_MD))
     for study in STUDIES:
-        anchor = f"study-{hook._slug(study['id'])}"
+        anchor = f"study-{_slug(study['id'])}"
         link = _row(rows, study).select_one("th[scope=row] a:not(.footnote-ref)")
         assert link is not None and link.get_text() == study["study"], f"{study['id']}: no link on the study name"
         assert link["href"] == f"../details/#{anchor}", link["href"]
@@ -231,7 +233,7 @@ def test_narrative_counts_match_the_data(studies_page):
     assert cord == sum(s["group"] == "umbilical" for s in STUDIES)
     assert other == sum(s["group"] == "other" for s in STUDIES)
     box = " ".join(studies_page.select_one(".admonition.abstract").get_text(" ").split())
-    assert f"lists {hook.count_word(len(STUDIES))} of them" in box
+    assert f"lists {[w for w, i in WORDS.items() if i == len(STUDIES)][0]} of them" in box
 
 
 def test_cell_sources_come_first_umbilical(table):
@@ -239,67 +241,7 @@ def test_cell_sources_come_first_umbilical(table):
     assert groups == sorted(groups, key=lambda g: g != "umbilical"), groups
 
 
-# ---------------------------------------------------------------- the hook itself
-
-def _minimal_data(**changes) -> dict:
-    study = {
-        "id": "demo2020", "study": "Demo 2020", "cite": ["demo2020trial"], "group": "umbilical",
-        "label": "strength-d", "design": "Phase 1", "control": "Uncontrolled", "n": 12,
-        "arms": "Single group", "source": "Umbilical cord", "source_filter": "Umbilical cord",
-        "dose": "1 × 10^6 cells/kg", "route": "Intravenous", "route_filter": "Intravenous",
-        "follow_up": "6 months", "efficacy": "DAS28 fell (P<0.05) [@other2021]", "adverse_events": "None",
-        "registration": "NCT00000001", "infusions": "One", "baseline": "DAS28 5.1", "analysed": "All 12",
-        "funding": "None declared", "checked": ["https://example.org/paper"],
-    }
-    study.update(changes)
-    labels = [{"id": "strength-d", "short": "D", "name": "No comparison"}]
-    return {"labels": labels, "studies": [study]}
-
-
-def test_render_table_emits_markdown_cells_with_citations():
-    data = hook.validate(_minimal_data())
-    out = hook.render_table(data, "reading.md")
-    assert '<tr id="study-demo2020"' in out and 'data-source="Umbilical cord"' in out
-    assert (
-        '<th scope="row" data-sort-value="Demo 2020" markdown="span">'
-        "[Demo 2020](details.md#study-demo2020){: .evidence-table__study } Source: [@demo2020trial]</th>"
-    ) in out
-    assert '<td data-label="Dose" markdown="span">1 × 10<sup>6</sup> cells/kg</td>' in out
-    assert '<td data-label="Main result" markdown="span">DAS28 fell (P&lt;0.05) [@other2021]</td>' in out
-    assert '[**D**](reading.md#strength-d "What label D means"): No comparison</td>' in out
-    assert (
-        '<td data-label="Design and size" data-sort-value="12" markdown="span">'
-        "Phase 1. Uncontrolled.<br>**12 patients**: Single group</td>"
-    ) in out
-    assert '<td data-label="Route and number of infusions" markdown="span">Intravenous. Infusions: One</td>' in out
-    assert '<td data-label="Cell source" class="evidence-table__after" markdown="span">' in out
-    assert '<td data-label="Funding and conflicts" markdown="span">None declared</td>' in out
-    assert out.count("<th scope=\"col\"") == len(hook.COLUMNS)
-    assert hook.render_table(data, "reading.md", "../x/details.md").count("](../x/details.md#study-demo2020)") == 1
-
-
-def test_replace_markers_fills_table_and_counts():
-    data = hook.validate(_minimal_data())
-    page = "Intro: <!-- studies:count --> study, <!-- studies:count other --> others.\n\n<!-- evidence-table -->\n"
-    out = hook.replace_markers(page, data, "reading.md")
-    assert out.startswith("Intro: one study, no others.")
-    assert 'class="evidence-table__table"' in out and "<!--" not in out
-
-
-def test_table_script_is_marked_after_the_table_only_when_asked():
-    data = hook.validate(_minimal_data())
-    page = "<!-- evidence-table -->\n"
-    out = hook.replace_markers(page, data, "reading.md", script=True)
-    assert out.count(hook.SCRIPT_MARKER) == 1 and out.index("</table>") < out.index(hook.SCRIPT_MARKER)
-    assert hook.SCRIPT_MARKER not in hook.replace_markers(page, data, "reading.md")
-
-
-def test_script_tag_strips_comments_and_refuses_a_closing_tag():
-    tag = hook.script_tag("(function () {\n  // why\n  var a = 1\n})()\n")
-    assert tag.startswith("<script>") and tag.endswith("</script>") and "why" not in tag and "var a=1" in tag
-    with pytest.raises(PluginError, match="</script"):
-        hook.script_tag('var s = "</script>"', "includes/x.js")
-
+# ---------------------------------------------------------------- the script
 
 def test_only_the_studies_page_carries_the_table_script(site):
     """Written into the page with the table, not loaded by every page (first-load weight), and not
@@ -314,60 +256,8 @@ def test_only_the_studies_page_carries_the_table_script(site):
     script = next(s for s in page.find_all("script") if "__evidenceTableReady" in s.get_text())
     assert not script.has_attr("src") and "//" not in script.get_text().replace("://", "")
     assert script.find_previous("table", class_="evidence-table__table") is not None, "the script comes before the table"
-    assert hook.SCRIPT_MARKER not in str(page)
+    assert "/// evidence-table" not in page.get_text(), "the block was not drawn"
     assert not list(site.rglob("evidence-table.js")), "the script is also published as a file nobody loads"
-
-
-@pytest.mark.parametrize(
-    "page, message",
-    [
-        ("<!-- studies:count planets -->", "unknown study group 'planets'"),
-        ("<!-- studies:total -->", "unrecognised evidence-table marker"),
-        ("text <!-- evidence-table --> text", "on a line of its own"),
-    ],
-)
-def test_bad_markers_are_clear_errors(page, message):
-    data = hook.validate(_minimal_data())
-    with pytest.raises(PluginError, match=re.escape(message)):
-        hook.replace_markers(page, data, "reading.md", where="docs/x.md")
-
-
-@pytest.mark.parametrize("field", ["dose", "funding", "baseline", "analysed", "infusions", "checked"])
-def test_missing_field_names_file_line_and_study(tmp_path, field):
-    raw = yaml.safe_load(DATA.read_text(encoding="utf-8"))
-    del raw["studies"][2][field]
-    broken = tmp_path / "studies.yaml"
-    broken.write_text(yaml.safe_dump(raw, allow_unicode=True, sort_keys=False), encoding="utf-8")
-    with pytest.raises(PluginError) as err:
-        hook.load_studies(broken)
-    message = str(err.value)
-    study_line = next(i for i, line in enumerate(broken.read_text(encoding="utf-8").splitlines(), 1) if f"id: {raw['studies'][2]['id']}" in line)
-    assert message.startswith(f"data/studies.yaml:{study_line}: study '{raw['studies'][2]['id']}'"), message
-    assert f"'{field}'" in message and "not reported in the sources checked" in message
-
-
-@pytest.mark.parametrize(
-    "changes, message",
-    [
-        ({"label": "strength-z"}, "label 'strength-z' is not defined"),
-        ({"group": "placenta"}, "group must be one of"),
-        ({"n": "about 60"}, "n must be a whole number"),
-        ({"cite": "demo2020trial"}, "cite must be a list"),
-        ({"checked": "the paper"}, "checked must be a list"),
-        ({"checked": []}, "checked must be a list"),
-        ({"funding": ["a", "b"]}, "funding must be one line of text"),
-    ],
-)
-def test_invalid_values_are_clear_errors(changes, message):
-    with pytest.raises(PluginError, match=re.escape(message)):
-        hook.validate(_minimal_data(**changes), "data/studies.yaml")
-
-
-def test_invalid_yaml_names_the_line(tmp_path):
-    bad = tmp_path / "studies.yaml"
-    bad.write_text("labels: []\nstudies:\n  - id: x\n    study: [unclosed\n", encoding="utf-8")
-    with pytest.raises(PluginError, match=r"^data/studies\.yaml:\d+: this is not valid YAML"):
-        hook.load_studies(bad)
 
 
 # ---------------------------------------------------------------- in the browser
@@ -400,7 +290,7 @@ def test_filtering_by_route_source_and_label(page, base_url):
     status = page.locator(".evidence-table__status")
     assert status.inner_text() == f"Showing {len(STUDIES)} of {len(STUDIES)} studies."
     page.select_option("#study-table-filter-route", "Intra-articular")
-    expected = [f"study-{hook._slug(s['id'])}" for s in STUDIES if s["route_filter"] == "Intra-articular"]
+    expected = [f"study-{_slug(s['id'])}" for s in STUDIES if s["route_filter"] == "Intra-articular"]
     assert _visible_ids(page) == expected and expected
     assert status.inner_text() == f"Showing {len(expected)} of {len(STUDIES)} studies."
     page.select_option("#study-table-filter-route", "")
@@ -408,7 +298,7 @@ def test_filtering_by_route_source_and_label(page, base_url):
     label = LABELS["strength-d"]
     page.select_option("#study-table-filter-label", f"{label['short']}: {label['name']}")
     expected = [
-        f"study-{hook._slug(s['id'])}" for s in STUDIES if s["source_filter"] == "Umbilical cord" and s["label"] == "strength-d"
+        f"study-{_slug(s['id'])}" for s in STUDIES if s["source_filter"] == "Umbilical cord" and s["label"] == "strength-d"
     ]
     assert _visible_ids(page) == expected and expected
     # the filters are labelled form controls, reachable with the keyboard
@@ -416,20 +306,23 @@ def test_filtering_by_route_source_and_label(page, base_url):
 
 
 def _fixture_site(tmp, site_url: str, data_text: str) -> Path:
-    """A two-page Material site using the real hook, script, style sheet and data format."""
+    """A small Material site using the real extension, script, style sheet and data format
+    (no citations: the generated [@key] stay as text)."""
     (tmp / "data").mkdir(parents=True, exist_ok=True)
     (tmp / "data" / "studies.yaml").write_text(data_text, encoding="utf-8")
+    for name in ("data/outcomes.yaml", "data/trials.yaml", "references.bib"):
+        shutil.copy(ROOT / name, tmp / name)
     docs = tmp / "docs"
     (docs / "assets/stylesheets").mkdir(parents=True, exist_ok=True)
     shutil.copy(ROOT / "docs/assets/stylesheets/site.css", docs / "assets/stylesheets/site.css")
     (tmp / "includes").mkdir(exist_ok=True)
-    shutil.copy(ROOT / hook.SCRIPT, tmp / hook.SCRIPT)
+    shutil.copy(ROOT / "includes/evidence-table.js", tmp / "includes/evidence-table.js")
     (docs / "evidence").mkdir(exist_ok=True)
     (docs / "index.md").write_text("# Home\n\nSee the [studies](evidence/studies.md).\n", encoding="utf-8")
     (docs / "evidence" / "studies.md").write_text(
-        "# Studies\n\n<!-- studies:count --> studies.\n\n<!-- evidence-table -->\n", encoding="utf-8"
+        "# Studies\n\n[=studies-count] studies.\n\n/// evidence-table\n///\n", encoding="utf-8"
     )
-    accounts = "\n\n".join(f"## {s['study']} {{#study-{hook._slug(s['id'])}}}" for s in RAW["studies"])
+    accounts = "\n\n".join(f"## {s['study']} {{#study-{_slug(s['id'])}}}" for s in RAW["studies"])
     (docs / "evidence" / "details.md").write_text(f"# Details\n\n{accounts}\n", encoding="utf-8")
     registered = sorted(set(re.findall(r"trials\.md#([a-z0-9-]+)", data_text)))
     trials = "\n\n".join(f"## {t.upper()} {{#{t}}}" for t in registered)
@@ -440,11 +333,12 @@ def _fixture_site(tmp, site_url: str, data_text: str) -> Path:
     )
     config = {
         "site_name": "Evidence table fixture",
+        "strict": True,  # the extension reports each problem as a warning; strict stops the build
         "site_url": site_url,
         "theme": {"name": "material", "font": False},
-        "hooks": [str(ROOT / "hooks" / "evidence_table.py")],
+        "hooks": [str(ROOT / "hooks" / "source_context.py")],  # the project folder, the page for messages
         "extra_css": ["assets/stylesheets/site.css"],
-        "markdown_extensions": ["md_in_html", "attr_list", "toc"],
+        "markdown_extensions": ["md_in_html", "attr_list", "toc", "ucmsc.evidence"],
         "nav": ["index.md", "evidence/studies.md", "evidence/reading.md", "evidence/details.md", "evidence/trials.md"],
     }
     config_file = tmp / "mkdocs.yml"
@@ -507,7 +401,7 @@ SPLIT_WORDS_JS = """els => { const split = [];
 
 
 def _ids(studies):
-    return [f"study-{hook._slug(s['id'])}" for s in studies]
+    return [f"study-{_slug(s['id'])}" for s in studies]
 
 
 @pytest.mark.browser
@@ -523,7 +417,7 @@ def test_main_result_of_every_study_visible_at_375px_without_sideways_scrolling(
         assert scroll["sw"] <= scroll["cw"], f"the studies scroll sideways inside their box: {scroll}"
         column = _column("efficacy")
         for study in STUDIES:
-            row = pg.locator(f"#study-{hook._slug(study['id'])}")
+            row = pg.locator(f"#study-{_slug(study['id'])}")
             cell = row.locator(":scope > *").nth(column)
             cell.scroll_into_view_if_needed()
             assert cell.is_visible(), f"{study['id']}: main result hidden"
@@ -537,7 +431,7 @@ def test_main_result_of_every_study_visible_at_375px_without_sideways_scrolling(
         # the header row is not shown; the card's first line is the study, a link to its account
         assert not pg.locator("table.evidence-table__table thead").is_visible()
         first = pg.locator("table.evidence-table__table tbody th[scope=row] a").first
-        assert first.get_attribute("href").endswith(f"details/#study-{hook._slug(STUDIES[0]['id'])}")
+        assert first.get_attribute("href").endswith(f"details/#study-{_slug(STUDIES[0]['id'])}")
     finally:
         context.close()
 
@@ -584,7 +478,7 @@ def test_study_column_stays_in_view_on_a_wide_screen(page, base_url):
     assert abs(first.bounding_box()["x"] - before) < 1, "the study column does not stay in view"
     assert wrapper.get_attribute("tabindex") == "0"
     headers = page.locator("table.evidence-table__table thead th").evaluate_all("hs => hs.map(h => h.textContent.trim())")
-    assert headers == [c[0] for c in hook.COLUMNS]
+    assert headers == [c[0] for c in COLUMNS]
 
 
 @pytest.mark.browser

@@ -212,7 +212,7 @@ def test_link_checker_passes_a_clean_site(tmp_path):
 
 # Render-blocking resources --------------------------------------------------------------------
 # "Nothing render-blocking that the page does not need" (issue #7): every script file is
-# deferred (overrides/main.html, hooks/evidence_table.py), and the only style sheets are
+# deferred (overrides/main.html, src/ucmsc/evidence.py), and the only style sheets are
 # Material's two and the site's one. make report measures what this buys.
 
 

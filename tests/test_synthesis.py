@@ -1,5 +1,5 @@
-"""Summary of findings, registered trials, evidence map and evidence date
-(hooks/evidence_synthesis.py), checked on the built site against the YAML files read here
+"""Summary of findings, registered trials, evidence map and evidence date (the blocks and values
+of src/ucmsc/evidence.py), checked on the built site against the YAML files read here
 directly, a broken data file failing a fixture build, and the layout at 375 px in Chromium."""
 
 from __future__ import annotations
@@ -195,30 +195,35 @@ def test_evidence_map_marks_and_text_alternative(summary):
 
 
 def _fixture(tmp: Path, outcomes: str | None = None, trials: str | None = None) -> Path:
-    """A small site with the real hooks, data and marker pages; no bibtex plugin."""
+    """A small site with the real extension, data and block pages; no citations."""
     (tmp / "data").mkdir(parents=True)
     shutil.copy(ROOT / "data/studies.yaml", tmp / "data/studies.yaml")
     (tmp / "data/outcomes.yaml").write_text(outcomes or (ROOT / "data/outcomes.yaml").read_text(encoding="utf-8"), encoding="utf-8")
     (tmp / "data/trials.yaml").write_text(trials or (ROOT / "data/trials.yaml").read_text(encoding="utf-8"), encoding="utf-8")
+    shutil.copy(ROOT / "references.bib", tmp / "references.bib")
     (tmp / "includes").mkdir()
     shutil.copy(ROOT / "includes/evidence-table.js", tmp / "includes/evidence-table.js")
     docs = tmp / "docs" / "evidence"
     docs.mkdir(parents=True)
     (tmp / "docs/index.md").write_text("# Home\n", encoding="utf-8")
-    (docs / "studies.md").write_text("# Studies\n\n<!-- evidence-table -->\n", encoding="utf-8")
+    (docs / "studies.md").write_text("# Studies\n\n/// evidence-table\n///\n", encoding="utf-8")
+    accounts = "\n\n".join(f"## {s['study']} {{#study-{s['id']}}}" for s in STUDIES.values())
+    (docs / "details.md").write_text(f"# Details\n\n{accounts}\n", encoding="utf-8")
     anchors = "\n\n".join(f"## {l['short']} {{#{l['id']}}}" for l in STUDIES_RAW["labels"])
     (docs / "reading.md").write_text(f"# Reading\n\n## Registration\n\n{anchors}\n", encoding="utf-8")
     (docs / "summary.md").write_text(
-        "# Summary\n\nCurrent to <!-- evidence:current-to -->.\n\n<!-- evidence:summary-of-findings -->\n\n<!-- evidence:map -->\n",
+        "# Summary\n\nCurrent to [=evidence-date].\n\n/// summary-of-findings\n///\n\n/// evidence-map\n///\n",
         encoding="utf-8",
     )
-    (docs / "trials.md").write_text("# Trials\n\n<!-- trials:count -->\n\n<!-- evidence:trials-table -->\n", encoding="utf-8")
+    (docs / "trials.md").write_text("# Trials\n\n[=trials-count]\n\n/// trials-table\n///\n", encoding="utf-8")
     config = {
         "site_name": "Synthesis fixture",
+        "strict": True,  # the extension reports each problem as a warning; strict stops the build
         "theme": {"name": "mkdocs"},
-        "hooks": [str(ROOT / "hooks/evidence_table.py"), str(ROOT / "hooks/evidence_synthesis.py")],
-        "markdown_extensions": ["md_in_html", "attr_list", "toc"],
-        "nav": ["index.md", "evidence/studies.md", "evidence/reading.md", "evidence/summary.md", "evidence/trials.md"],
+        "hooks": [str(ROOT / "hooks/source_context.py")],  # the project folder, the page for messages
+        "markdown_extensions": ["md_in_html", "attr_list", "toc", "ucmsc.evidence"],
+        "nav": ["index.md", "evidence/studies.md", "evidence/details.md", "evidence/reading.md", "evidence/summary.md",
+                "evidence/trials.md"],
     }
     (tmp / "mkdocs.yml").write_text(yaml.safe_dump(config), encoding="utf-8")
     return tmp / "mkdocs.yml"
@@ -311,20 +316,3 @@ def test_summary_and_trials_fit_375px(browser, base_url, scheme):
         assert fill == text and fill != bg, (fill, text, bg)
     finally:
         context.close()
-
-
-def test_data_is_read_once_per_build_and_again_after_an_edit(tmp_path):
-    """load_all keeps the parsed files for the pages of one build; a saved data file is read anew."""
-    import importlib.util
-
-    spec = importlib.util.spec_from_file_location("synthesis_under_test", ROOT / "hooks/evidence_synthesis.py")
-    hook = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(hook)
-    shutil.copytree(ROOT / "data", tmp_path / "data")
-    first = hook.load_all(tmp_path)
-    assert hook.load_all(tmp_path) is first  # the second page of the build reads nothing
-    trials = tmp_path / "data/trials.yaml"
-    text = trials.read_text(encoding="utf-8")
-    old = re.search(r"^evidence_current_to: *(\S+)", text, re.M).group(1)
-    trials.write_text(text.replace(f"evidence_current_to: {old}", "evidence_current_to: 2031-01-02", 1), encoding="utf-8")
-    assert str(hook.load_all(tmp_path)["trials"]["date"]) == "2031-01-02"

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import difflib
 import functools
-import html
 import re
 from dataclasses import dataclass
 from dataclasses import field as dataclass_field

@@ -51,7 +51,6 @@ INLINE_PRIORITY = 45  # below html (90), entity (80) and emphasis (60, 50); abov
 TREE_PRIORITY = 15  # after "inline" (20); before attr_list (8) and toc (5), which give the heading ids
 OWN_TEXT_PRIORITY = 33  # before pymdownx.snippets (32): the page's own text, without snippets
 
-ORIGIN = "data-origin"
 WRAPPER = "ucmsc-citation"  # the inline processor's element; the tree processor replaces every one
 WORD_JOINER = "\u2060"
 HEADINGS = {"h1", "h2", "h3", "h4", "h5", "h6"}
@@ -241,9 +240,6 @@ class CitationTree(Treeprocessor):
 
     def _where(self, citation: Citation, wrapper, parents) -> tuple[str, bool]:
         """(file:line of the citation, whether it is in the page's own text)."""
-        for ancestor in _ancestors(wrapper, parents):
-            if ancestor in self.origins:
-                return self.origins[ancestor], True
         return self.extension.locate(citation.raw)
 
     def _report(self, message: str) -> None:
@@ -255,10 +251,6 @@ class CitationTree(Treeprocessor):
     def run(self, root):
         ext = self.extension
         parents = {child: parent for parent in root.iter() for child in parent}
-        # Transitional, until the evidence tables are Markdown blocks that check their own keys:
-        # the hooks that write them mark each row with data-origin="data/studies.yaml:42", and a
-        # problem in that row is reported there. The attribute never reaches readers.
-        self.origins = {e: e.attrib.pop(ORIGIN) for e in root.iter() if ORIGIN in e.attrib}
         bib = ext.bibliography()
         self._check_leftovers(root, parents)
         numbers: dict[str, int] = {}

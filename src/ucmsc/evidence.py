@@ -1,0 +1,608 @@
+"""Evidence blocks and values: a Python-Markdown extension (``ucmsc.evidence`` in mkdocs.yml).
+
+A page says in Markdown what it shows; the content comes from data/*.yaml (``ucmsc.data``):
+
+    /// evidence-table
+    ///
+
+``/// evidence-table``, ``/// summary-of-findings``, ``/// trials-table`` and ``/// evidence-map``
+(pymdownx.blocks, each closed by ``///`` on the next line) draw the table of clinical studies,
+the GRADE summary of findings, the registered trials and the evidence map. Inline, in any text:
+
+    [=studies-count]  [=studies-count umbilical]  [=studies-count other]   -> "nine", "four", ...
+    [=trials-count]                                                          -> "five"
+    [=evidence-date]          -> <time datetime="2026-11-30">30 November 2026</time>
+
+An unknown name, an unknown group, a block name misspelt or a block given content stops a strict
+build with ``docs/page.md:LINE: ...``; a problem in the data, with ``data/file.yaml:LINE: ...``.
+
+The generated cells are Markdown: the inline processors (links, emphasis, abbreviations, and the
+citation extension's ``[@key]``) run on them after the blocks, like on any other text. Each
+study's name links to its account on docs/evidence/details.md (heading anchor ``study-<id>``);
+links are written to the Markdown files (``details.md#study-x``), which the generator resolves.
+The evidence table's sorting and filtering script (includes/evidence-table.js) is written into the
+page right after the table, once per page: no other page carries it, and a separate file, fetched
+while the page loads, delayed its first paint in Lighthouse's model.
+"""
+
+from __future__ import annotations
+
+import html
+import math
+import posixpath
+import re
+import xml.etree.ElementTree as etree
+
+import jsmin
+from markdown import Markdown
+from markdown.inlinepatterns import InlineProcessor
+from markdown.preprocessors import Preprocessor
+from markdown.treeprocessors import Treeprocessor
+from markdown.util import AtomicString
+from pymdownx.blocks import BlocksExtension
+from pymdownx.blocks.block import Block
+
+from . import context, data
+
+STUDIES_PAGE = "evidence/studies.md"
+READING_PAGE = "evidence/reading.md"  # defines the evidence-strength labels
+DETAILS_PAGE = "evidence/details.md"  # each study's account, heading anchor study-<id>
+SCRIPT = "includes/evidence-table.js"
+TABLE_ID = "study-table"  # not "evidence-table": that is the id of the page's "Evidence table" heading
+TABLE_NAME = "Clinical studies of MSCs in rheumatoid arthritis"
+NUMBER_WORDS = (
+    "no", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten",
+    "eleven", "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen",
+    "eighteen", "nineteen", "twenty",
+)
+SYMBOLS = {"high": "⊕⊕⊕⊕", "moderate": "⊕⊕⊕◯", "low": "⊕⊕◯◯", "very low": "⊕◯◯◯"}
+
+# (header, field, sort type or None), in reading order: the first column is the row header.
+# Below about 44em (and in print) each row is shown as a card in this same order
+# (includes/evidence-table.js does not reorder anything): what a reader needs first - design
+# and size, evidence strength, main result, harms - and then, after a rule, the details.
+COLUMNS = (
+    ("Study", "study", "text"),
+    ("Design and size", "design", "number"),  # sorts by n; holds design, control, n and arms
+    ("Evidence strength", "label", "text"),
+    ("Main result", "efficacy", None),  # with the plain-language result, when the data has one
+    ("Harms reported", "adverse_events", None),
+    ("Cell source", "source", "text"),  # first of the "after" part
+    ("Dose", "dose", None),
+    ("Route and number of infusions", "route", "text"),
+    ("Follow-up", "follow_up", None),
+    ("Registration", "registration", None),
+    ("Patients at entry", "baseline", None),
+    ("Patients analysed", "analysed", None),
+    ("Funding and conflicts", "funding", None),
+)
+FIRST_AFTER = "source"  # the column where a card's "after" part begins
+
+
+# ------------------------------------------------------------------------------ helpers
+
+_POWER = re.compile(r"\b10\^(-?\d+)")
+
+
+def cell(text) -> str:
+    """A data value as Markdown for one cell: spaces collapsed, HTML special characters
+    escaped, ``10^7`` as a superscript."""
+    escaped = html.escape(" ".join(str(text).split()), quote=False)
+    return _POWER.sub(r"10<sup>\1</sup>", escaped)
+
+
+def slug(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
+
+
+def count_word(n: int) -> str:
+    return NUMBER_WORDS[n] if 0 <= n < len(NUMBER_WORDS) else str(n)
+
+
+def long_date(date) -> str:
+    return f"{date.day} {date.strftime('%B')} {date.year}"
+
+
+def link(target: str, here: str | None) -> str:
+    """A link from the page ``here`` (docs-relative) to the page ``target``; "" for itself.
+
+    When the page is unknown (a generator that does not say which page it renders), the link
+    is written as from the target's own folder, where the evidence pages are.
+    """
+    if here == target:
+        return ""
+    base = posixpath.dirname(here if here else target) or "."
+    return posixpath.relpath(target, base)
+
+
+def _el(parent, tag: str, attrs: dict | None = None, text: str | None = None) -> etree.Element:
+    attrs = {k: str(v) for k, v in (attrs or {}).items()}
+    node = etree.Element(tag, attrs) if parent is None else etree.SubElement(parent, tag, attrs)
+    if text is not None:
+        node.text = text
+    return node
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}{'' if n == 1 else 's'}"
+
+
+# ---------------------------------------------------------------------------- builders
+# Each builder returns an element tree whose leaf cells hold Markdown text (inline syntax only).
+
+def evidence_table(ev: data.Evidence, here: str | None) -> etree.Element:
+    """The evidence table: one real table with column and row headers for screen readers.
+
+    Every data cell carries its column's name (``data-label``), which the style sheet shows as
+    the cell's label when narrow screens and print turn each row into a card; the study's name
+    links to its account on the details page. The study's citation goes on its own line below
+    that link ("Source: 1"), far enough from it for two small tap targets (WCAG 2.5.8).
+    """
+    reading, details = link(READING_PAGE, here), link(DETAILS_PAGE, here)
+    root = _el(None, "div", {"class": "evidence-table"})
+    scroll = _el(root, "div", {"class": "evidence-table__scroll", "role": "region", "aria-label": TABLE_NAME, "tabindex": "0"})
+    table = _el(scroll, "table", {"class": "evidence-table__table", "id": TABLE_ID, "aria-label": TABLE_NAME})
+    head = _el(_el(table, "thead"), "tr")
+    for header, field, sort in COLUMNS:
+        attrs = {"scope": "col", "data-field": field}
+        if sort:
+            attrs["data-sort"] = sort
+        _el(head, "th", attrs, html.escape(header))
+    body = _el(table, "tbody")
+    for position, study in enumerate(ev.studies.values()):
+        label = ev.labels[study.label]
+        anchor = f"study-{slug(study.id)}"
+        row = _el(body, "tr", {
+            "id": anchor, "data-order": position, "data-group": study.group,
+            "data-source": study.source_filter, "data-route": study.route_filter,
+            "data-label": f"{label.short}: {label.name}",
+        })
+        source = f" Source: [{'; '.join(f'@{key}' for key in study.cite)}]" if study.cite else ""
+        for header, field, _sort in COLUMNS:
+            attrs = {"data-label": header}
+            if field == FIRST_AFTER:
+                attrs["class"] = "evidence-table__after"
+            if field == "study":
+                _el(row, "th", {"scope": "row", "data-sort-value": study.study},
+                    f"[{cell(study.study)}]({details}#{anchor}){{: .evidence-table__study }}{source}")
+            elif field == "label":
+                _el(row, "td", {**attrs, "data-sort-value": label.short},
+                    f'[**{label.short}**]({reading}#{label.id} "What label {label.short} means"): {cell(label.name)}')
+            elif field == "design":
+                _el(row, "td", {**attrs, "data-sort-value": study.n},
+                    f"{cell(study.design)}. {cell(study.control)}.<br>**{study.n} patients**: {cell(study.arms)}")
+            elif field == "route":
+                _el(row, "td", attrs, f"{cell(study.route)}. Infusions: {cell(study.infusions)}")
+            elif field == "efficacy" and study.plain_result:
+                _el(row, "td", attrs, f'<span class="evidence-table__plain">**In plain words:** '
+                                      f'{cell(study.plain_result)}</span><br>**In detail:** {cell(study.efficacy)}')
+            else:
+                _el(row, "td", attrs, cell(getattr(study, field)))
+    return root
+
+
+def summary_of_findings(ev: data.Evidence, here: str | None) -> etree.Element:
+    studies_link = link(STUDIES_PAGE, here)
+    heads = ("Outcome", "Studies and participants", "Effect against control", "Risk of bias", "Certainty (GRADE)")
+    root = _el(None, "div", {"class": "sof"})
+    _el(root, "p", {"class": "sof__comparison"}, f"**Comparison:** {cell(ev.comparison)}")
+    table = _el(root, "table", {"class": "sof__table", "id": "sof-table", "aria-label": "Summary of findings"})
+    head = _el(_el(table, "thead"), "tr")
+    for h in heads:
+        _el(head, "th", {"scope": "col"}, h)
+    body = _el(table, "tbody")
+    for g in ev.outcomes:
+        o = g.outcome
+        row = _el(body, "tr", {
+            "id": f"sof-{o.id}", "data-outcome": o.id, "data-studies": g.n_studies,
+            "data-participants": g.participants, "data-certainty": o.certainty,
+        })
+        _el(row, "th", {"scope": "row"}, cell(o.outcome))
+        if o.studies:
+            lines = []
+            for sid in o.studies:
+                s = ev.studies[sid]
+                label = ev.labels[s.label]
+                lines.append(f"[{cell(s.study)}]({studies_link}#study-{sid}): label {label.short} "
+                             f"({cell(label.name).lower()}), {_plural(s.n, 'patient')}")
+            who = (f"**{g.n_studies} {'study' if g.n_studies == 1 else 'studies'}, {g.participants} participants**<br>"
+                   + "<br>".join(lines))
+        elif o.external is not None:
+            who = f"**No RA study.** {cell(o.external)}"
+        else:
+            who = "**No study** in the evidence table reported this outcome."
+        _el(row, "td", {"data-label": "Studies and participants"}, who)
+        _el(row, "td", {"data-label": "Effect against control"}, f"{cell(o.effect)}<br>*Interval:* {cell(o.interval)}")
+        _el(row, "td", {"data-label": "Risk of bias"}, cell(o.risk_of_bias))
+        if o.certainty == "none":
+            grade = "**Not graded**: no data"
+        else:
+            start = ("randomised against placebo or no cells" if g.start == "high"
+                     else "no randomised comparison with no cells")
+            reasons = "".join(f"<br>{html.escape(d.domain.capitalize())} −{d.levels}: {cell(d.reason)}" for d in o.downgrades)
+            grade = (f'<span class="sof__grade" aria-hidden="true">{SYMBOLS[o.certainty]}</span> '
+                     f"**{o.certainty.capitalize()}**<br>Starts {g.start} ({start}){reasons}")
+        _el(row, "td", {"data-label": "Certainty"}, grade)
+    return root
+
+
+def trials_table(ev: data.Evidence, here: str | None) -> etree.Element:
+    studies_link = link(STUDIES_PAGE, here)
+    heads = ("Registry number", "Title as registered", "Phase", "Design", "Participants", "Cell source",
+             "Status", "Results posted", "Published study")
+    root = _el(None, "div", {"class": "sof trials"})
+    table = _el(root, "table", {"class": "sof__table", "id": "trials-table",
+                                "aria-label": "Registered trials of MSCs in rheumatoid arthritis"})
+    head = _el(_el(table, "thead"), "tr")
+    for h in heads:
+        _el(head, "th", {"scope": "col"}, h)
+    body = _el(table, "tbody")
+    for t in ev.trials:
+        cites = f" [{'; '.join(f'@{k}' for k in t.cite)}]" if t.cite else ""
+        n = "not reported" if t.enrolment is None else f"{t.enrolment} ({t.enrolment_type})"
+        published = (f"[{cell(ev.studies[t.study].study)}]({studies_link}#study-{t.study})"
+                     if t.study else "None linked")
+        row = _el(body, "tr", {"id": t.id.lower(), "data-trial": t.id})
+        _el(row, "th", {"scope": "row"},
+            f"{html.escape(t.id)}<br>{html.escape(t.registry)}, read {t.checked.isoformat()}{cites}")
+        for h, value in (
+            ("Title as registered", cell(t.title)), ("Phase", cell(t.phase)), ("Design", cell(t.design)),
+            ("Participants", n), ("Cell source", cell(t.cell_source)), ("Status", cell(t.status)),
+            ("Results posted", "Yes" if t.results_posted else "No"), ("Published study", published),
+        ):
+            _el(row, "td", {"data-label": h}, value)
+    return root
+
+
+def _wrap(text: str, width: int) -> list[str]:
+    lines, line = [], ""
+    for word in text.split():
+        if line and len(line) + 1 + len(word) > width:
+            lines.append(line)
+            line = word
+        else:
+            line = f"{line} {word}".strip()
+    return lines + [line] if line else lines
+
+
+def _short_name(study: str) -> str:
+    """The study's name without a trailing note in brackets, cut to fit the name column."""
+    name = re.sub(r"\s*\(.*\)\s*$", "", study) or study
+    return name if len(name) <= 19 else name[:18] + "…"
+
+
+def map_svg(ev: data.Evidence) -> str:
+    """The evidence map's SVG: one bar per study, grouped by label, length = patients; then one
+    square per animal study. Colours are ``currentColor`` (the style sheet), for both schemes."""
+    studies, pre, esc = list(ev.studies.values()), ev.preclinical, html.escape
+    width, name_w, bar_w = 360, 118, 190
+    biggest = max((s.n for s in studies), default=1)
+    parts, y = [], 16
+    parts.append(f'<rect class="em-bar em-bar--umbilical" x="0" y="{y - 10}" width="18" height="11"/>'
+                 f'<text x="24" y="{y}">Umbilical cord cells</text>'
+                 f'<rect class="em-bar em-bar--other" x="170" y="{y - 10}" width="18" height="11"/>'
+                 f'<text x="194" y="{y}">Other cell sources</text>')
+    y += 22
+    for label_id, label in ev.labels.items():
+        group = [s for s in studies if s.label == label_id]
+        if not group:
+            continue
+        y += 6
+        parts.append(f'<line class="em-rule" x1="0" x2="{width}" y1="{y - 14}" y2="{y - 14}"/>')
+        wrapped = _wrap(f"{label.short}: {label.name}", 52)
+        for i, line in enumerate(wrapped):
+            parts.append(f'<text class="em-head" x="0" y="{y + i * 15}">{esc(line)}</text>')
+        y += (len(wrapped) - 1) * 15 + 20
+        for s in group:
+            w = max(2.0, bar_w * s.n / biggest)
+            kind = "umbilical" if s.group == "umbilical" else "other"
+            parts.append(
+                f'<g class="em-study" data-study="{esc(s.id)}" data-n="{s.n}">'
+                f'<text x="0" y="{y}">{esc(_short_name(s.study))}</text>'
+                f'<text class="em-small" x="0" y="{y + 13}">{esc(s.source_filter)}</text>'
+                f'<rect class="em-bar em-bar--{kind}" x="{name_w}" y="{y - 10}" width="{w:.1f}" height="14"/>'
+                f'<text x="{name_w + w + 5:.1f}" y="{y + 1}">{s.n}</text></g>'
+            )
+            y += 32
+    y += 6  # the animal studies, beside the clinical ones
+    parts.append(f'<line class="em-rule" x1="0" x2="{width}" y1="{y - 14}" y2="{y - 14}"/>')
+    parts.append(f'<text class="em-head" x="0" y="{y}">Animal studies (one meta-analysis)</text>')
+    y += 12
+    per_row, size, gap = 16, 14, 5
+    squares = []
+    for i in range(pre.studies):
+        row, col = divmod(i, per_row)
+        kind = "umbilical" if i < pre.benefit else "other"
+        squares.append(f'<rect class="em-bar em-bar--{kind}" x="{col * (size + gap)}" '
+                       f'y="{y + row * (size + gap)}" width="{size}" height="{size}"/>')
+    parts.append(f'<g class="em-animal" data-studies="{pre.studies}" data-benefit="{pre.benefit}">{"".join(squares)}</g>')
+    y += math.ceil(pre.studies / per_row) * (size + gap) + 12
+    parts.append(f'<text x="0" y="{y}">{pre.benefit} of {pre.studies} reported benefit (filled);</text>')
+    y += 15
+    parts.append(f'<text x="0" y="{y}">{pre.arms} treatment arms in all.</text>')
+    height = y + 8
+    title = (f"Evidence map: {len(studies)} clinical studies by evidence strength and size, "
+             f"and {pre.studies} animal studies")
+    return (
+        f'<svg class="evidence-map__svg" viewBox="0 0 {width} {height}" width="{width}" height="{height}" '
+        f'role="img" aria-labelledby="evidence-map-title" aria-describedby="evidence-map-caption" '
+        f'xmlns="http://www.w3.org/2000/svg"><title id="evidence-map-title">{esc(title)}</title>'
+        + "".join(parts) + "</svg>"
+    )
+
+
+def evidence_map(ev: data.Evidence, here: str | None, raw) -> etree.Element:
+    """The evidence map as a figure; its text alternative is the evidence table (linked from the
+    caption). ``raw(html)`` returns the placeholder of raw HTML (the SVG)."""
+    studies_link = link(STUDIES_PAGE, here)
+    biggest = max((s.n for s in ev.studies.values()), default=0)
+    figure = _el(None, "figure", {"class": "evidence-map", "id": "evidence-map-figure"})
+    figure.text = AtomicString(raw(map_svg(ev)))
+    caption = _el(figure, "figcaption", {"id": "evidence-map-caption"})
+    caption.text = AtomicString("Each bar is one clinical study from the ")
+    a = _el(caption, "a", {"href": f"{studies_link}#{TABLE_ID}"})
+    a.text = AtomicString("evidence table")
+    a.tail = AtomicString(
+        f", which gives the same data as text; bars are grouped by evidence-strength label and their "
+        f"length is the number of patients (longest: {biggest}). Filled bars: cells from the umbilical "
+        f"cord; outlined bars: other sources. Each square below is one animal study in a meta-analysis."
+    )
+    return figure
+
+
+def script_html(source: str) -> str:
+    """The table's script as an inline <script>, without comments and spaces (jsmin renames nothing)."""
+    code = jsmin.jsmin(source, quote_chars="'\"`").strip()
+    if "</script" in code.lower():
+        raise ValueError("the script contains '</script', which would end the inline <script> early")
+    return f"<script>{code}</script>"
+
+
+# ------------------------------------------------------------------------ the extension
+
+class _EvidenceBlock(Block):
+    """A block drawn from the data; it takes no argument, no options and no content."""
+
+    ARGUMENT = False
+
+    def draw(self, ev: data.Evidence, here: str | None) -> etree.Element:
+        raise NotImplementedError
+
+    def on_markdown(self) -> str:
+        return "raw"
+
+    def on_create(self, parent: etree.Element) -> etree.Element:
+        self.parent = parent
+        self.content = etree.Element("div")  # whatever an editor wrote inside: never shown
+        ext: EvidenceExtension = self.config["extension"]
+        ev = ext.evidence()
+        if ev is None:
+            return _el(parent, "div")
+        node = self.draw(ev, ext.here())
+        parent.append(node)
+        return node
+
+    def on_add(self, block: etree.Element) -> etree.Element:
+        return self.content
+
+    def on_end(self, block: etree.Element) -> None:
+        if (self.content.text or "").strip() or len(self.content):
+            self.config["extension"].report_at(
+                f"/// {self.NAME}", f"the block /// {self.NAME} takes no content (it is drawn from the data); "
+                "remove the text between its two /// lines.")
+
+
+class EvidenceTableBlock(_EvidenceBlock):
+    NAME = "evidence-table"
+
+    def draw(self, ev, here):
+        return evidence_table(ev, here)
+
+    def on_end(self, block: etree.Element) -> None:
+        super().on_end(block)
+        ext: EvidenceExtension = self.config["extension"]
+        if ext.evidence() is None or self.tracker.get("script"):
+            return
+        self.tracker["script"] = True  # once per page
+        tag = ext.script()
+        if tag:
+            holder = _el(self.parent, "p")
+            holder.text = self.md.htmlStash.store(tag)
+
+
+class SummaryOfFindingsBlock(_EvidenceBlock):
+    NAME = "summary-of-findings"
+
+    def draw(self, ev, here):
+        return summary_of_findings(ev, here)
+
+
+class TrialsTableBlock(_EvidenceBlock):
+    NAME = "trials-table"
+
+    def draw(self, ev, here):
+        return trials_table(ev, here)
+
+
+class EvidenceMapBlock(_EvidenceBlock):
+    NAME = "evidence-map"
+
+    def draw(self, ev, here):
+        return evidence_map(ev, here, self.md.htmlStash.store)
+
+
+BLOCKS = (EvidenceTableBlock, SummaryOfFindingsBlock, TrialsTableBlock, EvidenceMapBlock)
+VALUES = {"studies-count": "[=studies-count], [=studies-count umbilical], [=studies-count other]",
+          "trials-count": "[=trials-count]", "evidence-date": "[=evidence-date]"}
+VALUE = re.compile(r"\[=([^\[\]\n]*)\]")
+OLD_MARKER = re.compile(r"<!--\s*(?:evidence[-:]|studies:|trials:)[^>]*-->")
+OLD_MARKERS = {
+    "evidence-table": "/// evidence-table and /// on the next line",
+    "evidence:summary-of-findings": "/// summary-of-findings and /// on the next line",
+    "evidence:trials-table": "/// trials-table and /// on the next line",
+    "evidence:map": "/// evidence-map and /// on the next line",
+    "studies:count": "[=studies-count]",
+    "studies:count umbilical": "[=studies-count umbilical]",
+    "studies:count other": "[=studies-count other]",
+    "trials:count": "[=trials-count]",
+    "evidence:current-to": "[=evidence-date]",
+}
+
+
+class ValueProcessor(InlineProcessor):
+    """``[=name]`` or ``[=name argument]``: a value computed from the data."""
+
+    def __init__(self, pattern: str, md: Markdown, extension: EvidenceExtension):
+        super().__init__(pattern, md)
+        self.extension = extension
+
+    def handleMatch(self, m: re.Match, text: str):
+        token = m.group(0)
+        words = m.group(1).split()
+        name, args = (words[0], words[1:]) if words else ("", [])
+        ext = self.extension
+        if name not in VALUES or (name != "studies-count" and args) or len(args) > 1 or (
+            args and args[0] not in data.GROUPS
+        ):
+            ext.report_at(token, f"unknown evidence value {token}. Write one of: {', '.join(VALUES.values())}.")
+            return AtomicString(token), m.start(0), m.end(0)
+        ev = ext.evidence()
+        if ev is None:
+            return "", m.start(0), m.end(0)
+        if name == "studies-count":
+            return AtomicString(count_word(ev.count(args[0] if args else None))), m.start(0), m.end(0)
+        if name == "trials-count":
+            return AtomicString(count_word(len(ev.trials))), m.start(0), m.end(0)
+        date = ev.evidence_current_to
+        node = etree.Element("time", {"datetime": date.isoformat()})
+        node.text = AtomicString(long_date(date))
+        return node, m.start(0), m.end(0)
+
+
+class _KeepLines(Preprocessor):
+    """Keeps the page's lines, for the line numbers of messages when the page file is unknown."""
+
+    def __init__(self, md: Markdown, extension: EvidenceExtension):
+        super().__init__(md)
+        self.extension = extension
+
+    def run(self, lines: list[str]) -> list[str]:
+        self.extension.lines = list(lines)
+        for line in lines:  # the marker comments of the former hooks would now show nothing
+            for old in OLD_MARKER.findall(line):
+                new = OLD_MARKERS.get(" ".join(old.split()[1:-1]), "a block or value of CONTRIBUTING.md")
+                self.extension.report_at(old, f"the marker {old} is no longer read; write {new}.")
+        return lines
+
+
+class _UnknownBlocks(Treeprocessor):
+    """A ``/// name`` line left as text: a block name misspelt, or one given arguments or options."""
+
+    def __init__(self, md: Markdown, extension: EvidenceExtension):
+        super().__init__(md)
+        self.extension = extension
+
+    def run(self, root: etree.Element) -> None:
+        ours = {b.NAME for b in BLOCKS}
+        for p in root.iter("p"):
+            match = re.match(r"/{3,}[ ]*([\w-]+)[^\n]*", p.text or "")
+            if not match:
+                continue
+            name, names = match.group(1), ", ".join(f"/// {b.NAME}" for b in BLOCKS)
+            if name in ours:
+                problem = "the evidence blocks take no argument or option"
+            elif name not in self.extension.block_mgr.blocks:
+                problem = "no block has this name"
+            else:
+                continue  # another extension's block: its own rules
+            self.extension.report_at(match.group(0), f"'{match.group(0).strip()}' was not drawn: {problem}. "
+                                     f"Write one of {names} on a line of its own, then /// on the next line.")
+
+
+class EvidenceExtension(BlocksExtension):
+    def __init__(self, **kwargs):
+        self.config = {"docs_dir": ["docs", "The docs folder, relative to the project folder (for page paths)"]}
+        super().__init__(**kwargs)
+        self.lines: list[str] = []
+        self.reported: set[str] = set()
+        self._evidence = None
+        self._loaded = False
+
+    def extendMarkdownBlocks(self, md: Markdown, block_mgr) -> None:
+        self.md = md
+        self.block_mgr = block_mgr
+        md.registerExtension(self)
+        for block in BLOCKS:
+            block_mgr.register(block, {"extension": self})
+        # after code spans (190) and escapes (180), before links and references (160, 170)
+        md.inlinePatterns.register(ValueProcessor(VALUE.pattern, md, self), "ucmsc-evidence-value", 175)
+        md.preprocessors.register(_KeepLines(md, self), "ucmsc-evidence-lines", 35)
+        md.treeprocessors.register(_UnknownBlocks(md, self), "ucmsc-evidence-unknown-blocks", 19)
+
+    def reset(self) -> None:
+        self.lines = []
+        self.reported = set()
+        self._evidence = None
+        self._loaded = False
+
+    # ---- for the blocks and the values
+
+    def here(self) -> str | None:
+        """The page being rendered, relative to the docs folder (None when not known)."""
+        page = context.current_page()
+        prefix = self.getConfig("docs_dir").strip("/") + "/"
+        if page and page.startswith(prefix):
+            return page[len(prefix):]
+        return page
+
+    def evidence(self) -> data.Evidence | None:
+        """The checked data (read once per page at most; parsed once per content), or None after
+        reporting its problems."""
+        if not self._loaded:
+            self._loaded = True
+            try:
+                self._evidence = data.load()
+            except data.DataError as exc:
+                for message in exc.messages:
+                    self.report(message)
+            else:
+                for message in self._evidence.problems:  # unknown keys, left out of the blocks
+                    self.report(message)
+        return self._evidence
+
+    def script(self) -> str | None:
+        path = context.resolve(SCRIPT)
+        try:
+            return script_html(path.read_text(encoding="utf-8"))
+        except OSError as exc:
+            self.report(f"{SCRIPT}: cannot read the evidence table's script ({exc.strerror}).")
+        except ValueError as exc:
+            self.report(f"{SCRIPT}: {exc}.")
+        return None
+
+    def report(self, message: str) -> None:
+        if message not in self.reported:
+            self.reported.add(message)
+            context.warn(message)
+
+    def report_at(self, needle: str, message: str) -> None:
+        """A problem on the page, at the line of the first occurrence of ``needle`` not reported yet."""
+        self.report(f"{context.where(self._line(needle))}: {message}")
+
+    def _line(self, needle: str) -> int | None:
+        page = context.current_page()
+        found = []
+        if page:
+            try:
+                text = context.resolve(page).read_text(encoding="utf-8")
+            except OSError:
+                text = ""
+            found = [i + 1 for i, line in enumerate(text.splitlines()) if needle in line]
+        if not found:  # the file is unknown: the line in the Markdown given
+            found = [i + 1 for i, line in enumerate(self.lines) if needle in line]
+        seen = sum(1 for m in self.reported if needle in m)
+        return found[min(seen, len(found) - 1)] if found else None
+
+
+def makeExtension(**kwargs) -> EvidenceExtension:
+    return EvidenceExtension(**kwargs)
