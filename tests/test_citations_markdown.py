@@ -71,7 +71,11 @@ def bib_file(tmp_path):
 
 @pytest.fixture
 def render(bib_file, caplog):
-    """render(text) -> (html, messages); each call is a new build (messages once per build)."""
+    """render(text) -> (html, messages); each call is a new build (messages once per build).
+
+    A site built earlier in the same test process (MkDocs' hook) leaves its Markdown parser set for
+    the site-wide scan; these tests render on their own, as a generator without the hook does."""
+    context.set_markdown_factory(None)
 
     def run(text: str, page: str = "docs/p.md", source: str | None = None, bib=None, extensions=EXTENSIONS):
         context.new_build()

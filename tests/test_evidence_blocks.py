@@ -182,24 +182,34 @@ def _data_copy(tmp_path: Path) -> Path:
 
 
 def test_plain_result_is_shown_before_the_main_result(tmp_path):
+    """Every study with a plain_result in the data shows it first, then the clinical detail."""
+    page = render("/// evidence-table\n///\n")
+    with_plain = [study for study in STUDIES if study.get("plain_result")]
+    assert with_plain, "no study in data/studies.yaml has a plain_result"
+    for study in with_plain:
+        cell = page.select_one(f"#study-{study['id']} td[data-label='Main result']")
+        shown = squash(cell.get_text(" "))
+        plain = squash(study["plain_result"])
+        assert shown.startswith(f"In plain words: {plain}"), shown
+        detail = squash(study["efficacy"].split("[@")[0])[:40]
+        assert shown.split(plain, 1)[1].strip().startswith("In detail: " + detail), shown
+        assert cell.select_one("span.evidence-table__plain") is not None
+
+
+def test_a_study_without_plain_result_shows_the_main_result_alone(tmp_path):
     root = _data_copy(tmp_path)
     path = root / "data/studies.yaml"
-    study = STUDIES[1]
-    plain = "The 9 people in this test felt better; nobody got a placebo."
+    study = STUDIES[0]
+    line = f'    plain_result: "{study["plain_result"]}"\n'
     text = path.read_text(encoding="utf-8")
-    anchor = f"    efficacy: "
-    start = text.index(f"  - id: {study['id']}\n")
-    at = text.index(anchor, start)
-    path.write_text(text[:at] + f'    plain_result: "{plain}"\n' + text[at:], encoding="utf-8")
+    assert line in text, "the first study's plain_result is no longer one line: update the test"
+    path.write_text(text.replace(line, "", 1), encoding="utf-8")
     context.set_project_root(root)
     page = render("/// evidence-table\n///\n")
     cell = page.select_one(f"#study-{study['id']} td[data-label='Main result']")
-    shown = squash(cell.get_text(" "))
-    assert shown.startswith(f"In plain words: {plain}"), shown
-    assert shown.split(plain, 1)[1].strip().startswith("In detail: " + squash(study["efficacy"].split("[@")[0])[:40])
-    assert cell.select_one("span.evidence-table__plain") is not None
-    other = page.select_one(f"#study-{STUDIES[0]['id']} td[data-label='Main result']")
-    assert "In plain words" not in other.get_text()
+    assert "In plain words" not in cell.get_text() and "In detail" not in cell.get_text()
+    other = page.select_one(f"#study-{STUDIES[1]['id']} td[data-label='Main result']")
+    assert "In plain words" in other.get_text()
 
 
 # ------------------------------------------------------------------- summary of findings
