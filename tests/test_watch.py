@@ -306,3 +306,20 @@ def test_actionlint_finds_a_broken_workflow():
     broken = "on: push\njobs:\n  x:\n    steps:\n      - run: echo ${{ nosuch.thing }}\n"
     kinds = {f["kind"] for f in _actionlint("-", stdin=broken)}
     assert {"expression", "syntax-check"} <= kinds, kinds
+
+
+def test_the_api_key_reaches_pubmed_but_no_cache_file_or_report(tmp_path, monkeypatch, capsys):
+    secret = "ncbi-test-key-41d0bb"
+    monkeypatch.setenv("NCBI_API_KEY", secret)
+    session, adapter = fixture_session({k: (list(v) if isinstance(v, list) else v) for k, v in ROUTES.items()})
+    client = ew_http.Client(session=session, cache=ew_http.DiskCache(tmp_path / "cache", 3600), sleep=lambda s: None)
+    watch.main(["--trials", str(REPO / "trials.yaml"), "--studies", str(REPO / "studies.yaml"),
+                "--bib", str(REPO / "references.bib"), "--watch", str(ROOT / "data" / "watch.yaml"),
+                "--out", str(tmp_path / "watch.md"), "--summary", str(tmp_path / "summary.json")],
+               client=client, today=TODAY)
+    captured = capsys.readouterr()
+    assert [c.url for c in adapter.calls if "eutils" in c.url and f"api_key={secret}" in c.url]
+    written = [p for p in tmp_path.rglob("*") if p.is_file()]
+    assert len([p for p in written if p.parent.name == "cache"]) == len(adapter.calls)
+    assert [p.name for p in written if secret in p.read_text(encoding="utf-8")] == []
+    assert secret not in captured.out + captured.err
