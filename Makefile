@@ -16,7 +16,7 @@ NODE_BUILD := node_modules/.installed-build
 NODE_ALL   := node_modules/.installed-all
 # pytest-xdist: one worker per core (each builds the site once and starts its own Chromium);
 # --dist loadgroup: a module's tests stay on one worker unless marked spread or grouped
-# otherwise (tests/conftest.py).
+# otherwise (tests/xdist_grouping.py).
 PYTEST_WORKERS ?= auto
 
 .PHONY: serve build test browser node node-all java report lighthouse timing lock clean help zensical
