@@ -118,7 +118,7 @@ $(ZSTAMP): requirements-zensical.lock pyproject.toml
 	touch $@
 
 zensical: $(TEST_STAMP) $(ZSTAMP) node
-	$(BIN)/python tools/zensical_compare.py --build .cache/zensical-compare --zensical $(ZVENV)/bin/zensical
+	$(BIN)/python tools/zensical_compare.py --build .cache/zensical-compare --zensical-python $(ZVENV)/bin/python
 
 clean:
 	rm -rf site .pytest_cache node_modules .cache/zensical-compare

@@ -23,14 +23,15 @@ sys.path.insert(0, str(ROOT / "tools"))
 import zensical_compare  # noqa: E402
 
 FIXTURE = ROOT / "tests" / "fixtures" / "zensical_site"
-ZENSICAL = ROOT / ".venv-zensical" / "bin" / "zensical"
+ZENSICAL_PYTHON = ROOT / ".venv-zensical" / "bin" / "python"
+STRICT = ROOT / "tools" / "zensical_strict.py"
 PAGES = {"index.html", "guide/page/index.html", "404.html"}
 
 
 @pytest.fixture(scope="module")
 def builds(tmp_path_factory) -> tuple[Path, Path]:
     """The fixture built by MkDocs (this Python's) and by Zensical (make zensical's environment)."""
-    if not ZENSICAL.exists():
+    if not ZENSICAL_PYTHON.exists():
         pytest.fail("Zensical's environment is missing: run `make .venv-zensical/.installed` (make test does).",
                     pytrace=False)
     out = tmp_path_factory.mktemp("compare")
@@ -38,7 +39,7 @@ def builds(tmp_path_factory) -> tuple[Path, Path]:
     shutil.copytree(FIXTURE, project)
     env = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}
     for command in ([sys.executable, "-m", "mkdocs", "build", "--strict", "--quiet", "-d", str(out / "mkdocs")],
-                    [str(ZENSICAL), "build", "--strict"]):
+                    [str(ZENSICAL_PYTHON), str(STRICT)]):
         done = subprocess.run(command, cwd=project, env=env, capture_output=True, text=True, check=False)
         assert done.returncode == 0, done.stdout + done.stderr
     return out / "mkdocs", project / "site"
@@ -169,6 +170,47 @@ def test_an_explained_difference_passes_with_its_reason(builds, tmp_path, capsys
     assert "  explained: .admonition: written by a MkDocs hook" in out.splitlines()
     # Without the explanation the same change fails.
     assert zensical_compare.main([str(mkdocs_site), str(changed)]) == 1
+
+
+WARNING_EXTENSION = """
+import logging
+from markdown import Extension
+from markdown.preprocessors import Preprocessor
+
+class Warn(Preprocessor):
+    def run(self, lines):
+        if any("[@" in line for line in lines):
+            logging.getLogger("mkdocs.ucmsc").warning("docs/index.md:3: the citation cannot be resolved")
+        return lines
+
+class WarnExtension(Extension):
+    def extendMarkdown(self, md):
+        md.preprocessors.register(Warn(md), "fixture_warn", 1)
+
+def makeExtension(**kwargs):
+    return WarnExtension(**kwargs)
+"""
+
+
+def test_a_warning_from_an_extension_fails_the_zensical_build(tmp_path, builds):
+    """Zensical's own --strict does not count a warning an extension logs; the wrapper does."""
+    project = tmp_path / "project"
+    shutil.copytree(FIXTURE, project)
+    (project / "fixture_warn.py").write_text(WARNING_EXTENSION, encoding="utf-8")
+    config = project / "mkdocs.yml"
+    config.write_text(config.read_text(encoding="utf-8").replace("  - admonition\n", "  - admonition\n  - fixture_warn\n"),
+                      encoding="utf-8")
+    env = {**os.environ, "PYTHONPATH": str(project)}
+    strict = subprocess.run([str(ZENSICAL_PYTHON), str(STRICT)], cwd=project, env=env, capture_output=True, text=True)
+    assert strict.returncode == 1
+    assert "WARNING - docs/index.md:3: the citation cannot be resolved" in strict.stderr
+    plain = subprocess.run([str(ZENSICAL_PYTHON), "-m", "zensical", "build", "--strict"], cwd=project, env=env,
+                           capture_output=True, text=True)
+    assert plain.returncode == 0, "Zensical's --strict now fails on extension warnings: the wrapper may go"
+    # Without the warning, the wrapper passes.
+    (project / "docs" / "index.md").write_text("# Fine\n\nNo citation.\n", encoding="utf-8")
+    again = subprocess.run([str(ZENSICAL_PYTHON), str(STRICT)], cwd=project, env=env, capture_output=True, text=True)
+    assert again.returncode == 0, again.stderr
 
 
 def test_a_missing_site_is_a_usage_error(tmp_path, capsys):

@@ -19,9 +19,11 @@ a page that only one build has, and any raw citation make the exit status 1.
 
     .venv/bin/python tools/zensical_compare.py MKDOCS_SITE ZENSICAL_SITE [--explain SEL=REASON ...]
 
-``make zensical`` first builds both, with ``--build OUT --zensical PATH``: MkDocs (this Python's)
-into OUT/mkdocs; then a copy of the project in OUT/project (no .git, virtual environments,
-node_modules, site or .cache), built there by Zensical into OUT/project/site. The copy, because
+``make zensical`` first builds both, with ``--build OUT --zensical-python PATH``: MkDocs (this
+Python's) into OUT/mkdocs; then a copy of the project in OUT/project (no .git, virtual
+environments, node_modules, site or .cache), built there by Zensical (the Python of its own
+environment, through tools/zensical_strict.py, so that a warning from the project's extensions
+fails it as it fails the MkDocs build) into OUT/project/site. The copy, because
 Zensical keeps its page cache in the project's .cache folder and its ``--clean`` deletes that
 whole folder (other tools' files included), while without it a page whose Markdown did not
 change is not rendered again after a change in data/, references.bib or the extensions' code.
@@ -195,7 +197,7 @@ def _explanation(value: str) -> tuple[str, str]:
     return selector.strip(), reason.strip()
 
 
-def build_both(out: Path, zensical: Path) -> tuple[Path, Path] | None:
+def build_both(out: Path, zensical_python: Path) -> tuple[Path, Path] | None:
     """MkDocs into out/mkdocs, Zensical (in a copy of the project) into out/project/site."""
     out = out.resolve()
     shutil.rmtree(out, ignore_errors=True)
@@ -203,7 +205,7 @@ def build_both(out: Path, zensical: Path) -> tuple[Path, Path] | None:
     steps = [
         ("MkDocs", [sys.executable, "-m", "mkdocs", "build", "--strict", "--quiet", "-f", str(ROOT / "mkdocs.yml"),
                     "-d", str(mkdocs_site)], ROOT),
-        ("Zensical", [str(zensical.resolve()), "build", "--strict"], project),
+        ("Zensical", [os.path.abspath(zensical_python), str(ROOT / "tools" / "zensical_strict.py")], project),
     ]
     shutil.copytree(ROOT, project, ignore=NOT_COPIED)
     for name, command, cwd in steps:
@@ -222,17 +224,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--explain", type=_explanation, action="append", default=[], metavar="SELECTOR=REASON",
                         help="an expected difference: the elements matching SELECTOR are compared on their own")
     parser.add_argument("--build", type=Path, metavar="OUT", help="build both sites into OUT first")
-    parser.add_argument("--zensical", type=Path, metavar="PATH", help="the zensical command (with --build)")
+    parser.add_argument("--zensical-python", type=Path, metavar="PATH",
+                        help="the Python of Zensical's environment (with --build)")
     args = parser.parse_args(argv)
     if args.build:
-        if not args.zensical:
-            parser.error("--build needs --zensical PATH")
-        built = build_both(args.build, args.zensical)
+        if not args.zensical_python:
+            parser.error("--build needs --zensical-python PATH")
+        built = build_both(args.build, args.zensical_python)
         if built is None:
             return 2
         args.mkdocs_site, args.zensical_site = built
     elif not (args.mkdocs_site and args.zensical_site):
-        parser.error("give MKDOCS_SITE and ZENSICAL_SITE, or --build OUT --zensical PATH")
+        parser.error("give MKDOCS_SITE and ZENSICAL_SITE, or --build OUT --zensical-python PATH")
     for site in (args.mkdocs_site, args.zensical_site):
         if not site_pages(site):
             print(f"{site}: no HTML pages there; build the site first (make zensical does both builds).", file=sys.stderr)
