@@ -216,3 +216,14 @@ def test_a_warning_from_an_extension_fails_the_zensical_build(tmp_path, builds):
 def test_a_missing_site_is_a_usage_error(tmp_path, capsys):
     code, out = _run(capsys, tmp_path / "nothing", tmp_path / "nothing-either")
     assert code == 2
+
+
+def test_the_site_is_the_same_in_mkdocs_and_zensical(tmp_path, capsys):
+    """make zensical on the real site: every page equal or explained, no raw citation. This is
+    how make test runs make zensical (about 10 s: both builds and the comparison)."""
+    if not ZENSICAL_PYTHON.exists():
+        pytest.fail("Zensical's environment is missing: run `make .venv-zensical/.installed` (make test does).",
+                    pytrace=False)
+    code = zensical_compare.main(["--build", str(tmp_path / "compare"), "--zensical-python", str(ZENSICAL_PYTHON)])
+    out = capsys.readouterr().out
+    assert code == 0, out
