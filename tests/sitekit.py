@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import gc
 import http.server
 import logging
 import multiprocessing
@@ -51,12 +52,19 @@ def build_site(config_file: Path, site_dir: Path, **overrides) -> list[str]:
     finds this process's imports done: each child says which modules its build imported, and this
     process imports them before the next fork (a fresh interpreter would spend about a second
     importing MkDocs, the theme, the plugins and the extensions; a fork, a few milliseconds).
+    The child inherits MkDocs' kept plugin objects of this process, so a test that drives a
+    plugin itself makes the object directly, not through load_config, or runs in a child too
+    (tests/test_citations_resolver.py).
     """
     _warm_up()
     context = multiprocessing.get_context("fork")
     receive, send = context.Pipe(duplex=False)
     child = context.Process(target=_build_in_child, args=(send, str(config_file), str(site_dir), overrides))
-    child.start()
+    gc.freeze()  # the child's collections leave this process's objects alone: fewer pages copied
+    try:
+        child.start()
+    finally:
+        gc.unfreeze()
     send.close()
     try:
         ok, messages, imported = receive.recv()
@@ -90,6 +98,7 @@ def _build_in_child(send, config_file: str, site_dir: str, overrides: dict) -> N
     from mkdocs.config import load_config
     from mkdocs.exceptions import Abort, MkDocsException
 
+    gc.disable()  # a short-lived process: no collection passes over the inherited heap
     handler = _Collect()
     logging.getLogger("mkdocs").addHandler(handler)
     before = set(sys.modules)

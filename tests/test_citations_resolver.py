@@ -7,8 +7,10 @@ any of it, these tests fail with a message saying what hooks/citations.py must t
 from __future__ import annotations
 
 import logging
+import multiprocessing
 import os
 import time
+import traceback
 from importlib.metadata import version
 from pathlib import Path
 
@@ -37,22 +39,47 @@ def pinned_version() -> str:
     raise AssertionError("pyproject.toml no longer pins mkdocs-bibtex exactly (==)")
 
 
+PLUGIN_OPTIONS = {"bib_file": "refs.bib", "enable_inline_citations": False, "bib_by_default": False}
+
+
 def make_plugin(tmp_path: Path, bib: str = BIB):
+    """The plugin object made and configured directly (its public load_config), not through a
+    MkDocs configuration: MkDocs would keep it for the rest of this test process, and a later
+    build's plugin would start from this one's bibliography (tests/sitekit.py)."""
     from mkdocs.config import load_config
+    from mkdocs_bibtex.plugin import BibTexPlugin
 
     (tmp_path / "docs").mkdir(parents=True, exist_ok=True)
     (tmp_path / "refs.bib").write_text(bib, encoding="utf-8")
     config_file = tmp_path / "mkdocs.yml"
-    config_file.write_text(
-        "site_name: t\nplugins:\n  - bibtex:\n      bib_file: refs.bib\n"
-        "      enable_inline_citations: false\n      bib_by_default: false\n",
-        encoding="utf-8",
-    )
+    config_file.write_text("site_name: t\n", encoding="utf-8")
     config = load_config(str(config_file))
-    plugin = config.plugins["bibtex"]
+    plugin = BibTexPlugin()
+    errors, _ = plugin.load_config(dict(PLUGIN_OPTIONS), str(config_file))
+    assert not errors, errors
     plugin.on_startup(command="serve", dirty=False)
     plugin.on_config(config)
     return plugin, config
+
+
+def in_child(test, *args) -> None:
+    """Run ``test(*args)`` in a forked child: the plugin objects MkDocs keeps die with it."""
+    context = multiprocessing.get_context("fork")
+    receive, send = context.Pipe(duplex=False)
+
+    def run():
+        try:
+            test(*args)
+            send.send(None)
+        except BaseException:  # noqa: BLE001 - the parent reports it
+            send.send(traceback.format_exc())
+
+    child = context.Process(target=run)
+    child.start()
+    send.close()
+    failure = receive.recv()
+    child.join()
+    assert failure is None, failure
 
 
 def resolve(plugin, config, markdown: str) -> str:
@@ -126,16 +153,30 @@ def test_it_keeps_its_bibliography_for_a_file_that_is_not_newer(tmp_path):
     """The plugin object outlives a build in one process (serve, tests) and skips reading a .bib
     older than its last configuration, even another file: so hooks/citations.py rewrites its
     keys file whenever the keys change (a new time), and the tests start each build afresh
-    (tests/sitekit.py). If this test fails, the plugin re-reads on its own."""
+    (tests/sitekit.py). If this test fails, the plugin re-reads on its own. Run in a child
+    process, whose kept plugin object ends with it."""
+    in_child(_keeps_its_bibliography, tmp_path)
+
+
+def _keeps_its_bibliography(tmp_path):
     from mkdocs.config import load_config
 
-    plugin, _ = make_plugin(tmp_path)
+    config_text = "site_name: t\nplugins:\n  - bibtex:\n" + "".join(
+        f"      {k}: {str(v).lower() if isinstance(v, bool) else v}\n" for k, v in PLUGIN_OPTIONS.items())
+    first = tmp_path / "first"
+    (first / "docs").mkdir(parents=True)
+    (first / "refs.bib").write_text(BIB, encoding="utf-8")
+    (first / "mkdocs.yml").write_text(config_text, encoding="utf-8")
+    config = load_config(str(first / "mkdocs.yml"))
+    plugin = config.plugins["bibtex"]
+    plugin.on_startup(command="serve", dirty=False)
+    plugin.on_config(config)
     other = tmp_path / "other"
     (other / "docs").mkdir(parents=True)
     (other / "refs.bib").write_text(BIB.replace("smith2020trial", "jones2021study"), encoding="utf-8")
     past = time.time() - 3600
     os.utime(other / "refs.bib", (past, past))
-    (other / "mkdocs.yml").write_text((tmp_path / "mkdocs.yml").read_text(encoding="utf-8"), encoding="utf-8")
+    (other / "mkdocs.yml").write_text(config_text, encoding="utf-8")
     config = load_config(str(other / "mkdocs.yml"))
     assert config.plugins["bibtex"] is plugin, "mkdocs-bibtex's plugin object is no longer kept between builds"
     plugin.on_config(config)
