@@ -29,7 +29,7 @@ help:
 	@echo "make lighthouse - the per-page table and budgets only (what CI runs)"
 	@echo "make timing - clean build, rebuild after a save, and the ratio to a stock Material build"
 	@echo "make zensical - build mkdocs.yml with Zensical too and compare every page with the MkDocs build"
-	@echo "make lock   - re-resolve requirements.lock and requirements-test.lock from pyproject.toml (needs uv)"
+	@echo "make lock   - re-resolve requirements.lock, requirements-test.lock (pyproject.toml) and requirements-zensical.lock (needs uv)"
 	@echo "make verify-refs - check references.bib against Crossref and PubMed (needs network)"
 	@echo "make watch  - new or changed MSC-in-RA trials and papers since the evidence date (needs network)"
 
