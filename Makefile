@@ -16,10 +16,10 @@ NODE_BUILD := node_modules/.installed-build
 NODE_ALL   := node_modules/.installed-all
 # pytest-xdist: one worker per core (each builds the site once and starts its own Chromium);
 # --dist loadgroup: a module's tests stay on one worker unless marked spread or grouped
-# otherwise (tests/conftest.py).
+# otherwise (tests/xdist_grouping.py).
 PYTEST_WORKERS ?= auto
 
-.PHONY: serve build test browser node node-all java report lighthouse timing lock clean help
+.PHONY: serve build test browser node node-all java report lighthouse timing lock clean help zensical
 
 help:
 	@echo "make serve  - live preview on http://127.0.0.1:8000 (sets up .venv if needed)"
@@ -28,7 +28,8 @@ help:
 	@echo "make report - Lighthouse, transfer, axe per page + build timings and scale run (needs Node)"
 	@echo "make lighthouse - the per-page table and budgets only (what CI runs)"
 	@echo "make timing - clean build, rebuild after a save, and the ratio to a stock Material build"
-	@echo "make lock   - re-resolve requirements.lock and requirements-test.lock from pyproject.toml (needs uv)"
+	@echo "make zensical - build mkdocs.yml with Zensical too and compare every page with the MkDocs build"
+	@echo "make lock   - re-resolve requirements.lock, requirements-test.lock (pyproject.toml) and requirements-zensical.lock (needs uv)"
 	@echo "make verify-refs - check references.bib against Crossref and PubMed (needs network)"
 	@echo "make watch  - new or changed MSC-in-RA trials and papers since the evidence date (needs network)"
 
@@ -83,7 +84,7 @@ java:
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq default-jre-headless; } || \
 	  { echo "Java 11+ is needed for the Nu HTML checker (Debian: apt-get install default-jre-headless)."; exit 1; }
 
-test: $(TEST_STAMP) browser node-all java
+test: $(TEST_STAMP) $(ZSTAMP) browser node-all java
 	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadgroup
 
 report: $(TEST_STAMP) browser node-all
@@ -96,13 +97,31 @@ lighthouse: $(TEST_STAMP) browser node-all
 timing: $(STAMP)
 	$(BIN)/python tools/citation_timing.py
 
-LOCK = uv pip compile pyproject.toml --generate-hashes --python-version 3.11 --quiet --custom-compile-command "make lock"
+LOCK = uv pip compile --generate-hashes --python-version 3.11 --quiet --custom-compile-command "make lock"
 lock:
-	$(LOCK) -o requirements.lock
-	$(LOCK) --extra test -o requirements-test.lock
+	$(LOCK) pyproject.toml -o requirements.lock
+	$(LOCK) pyproject.toml --extra test -o requirements-test.lock
+	$(LOCK) requirements-zensical.in -c requirements.lock -o requirements-zensical.lock
+
+# Portability: the same mkdocs.yml built by Zensical (MkDocs' successor), in its own environment
+# without MkDocs (.venv-zensical from requirements-zensical.lock, the site's Markdown versions),
+# then every page's article text and citation markup compared with the MkDocs build
+# (tools/zensical_compare.py, which builds both: Zensical in a copy of the project, see there).
+# Zensical runs Python-Markdown extensions, but no MkDocs hooks or plugins (CONTRIBUTING.md).
+ZVENV  := .venv-zensical
+ZSTAMP := $(ZVENV)/.installed
+$(ZSTAMP): requirements-zensical.lock pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11+ is needed (set PYTHON=python3.x)")'
+	$(PYTHON) -m venv $(ZVENV)
+	$(ZVENV)/bin/python -m pip install --quiet --disable-pip-version-check --require-hashes -r requirements-zensical.lock
+	$(ZVENV)/bin/python -m pip install --quiet --disable-pip-version-check --no-deps -e .
+	touch $@
+
+zensical: $(TEST_STAMP) $(ZSTAMP) node
+	$(BIN)/python tools/zensical_compare.py --build .cache/zensical-compare --zensical-python $(ZVENV)/bin/python
 
 clean:
-	rm -rf site .pytest_cache node_modules
+	rm -rf site .pytest_cache node_modules .cache/zensical-compare
 
 # Evidence watch (tools/evidence_watch/): read-only registry checks; reports go to stdout and
 # .cache/evidence-watch/. Exit status of the tools: 0 nothing to report, 1 findings,

@@ -115,6 +115,12 @@ def bibtex_key(url_path: str) -> str:
     return f"ucmscra_{slug}"
 
 
+# JSON-LD sits in a <script> element, where "</script>" would end it early and "<!--" would change
+# how the browser reads the rest; "<", ">" and "&" become JSON's \u escapes, which every JSON
+# parser reads back as the same characters (inside strings, the only place JSON has them).
+SCRIPT_SAFE = str.maketrans({"<": "\\u003c", ">": "\\u003e", "&": "\\u0026"})
+
+
 def page_trust(*, title: str, description: str, url: str, url_path: str, site_name: str, author: str,
                reviewed, next_review, works: list[dict], language: str = "en") -> dict:
     """Everything the templates show or embed for one page (pure function; unit-tested)."""
@@ -160,8 +166,7 @@ def page_trust(*, title: str, description: str, url: str, url_path: str, site_na
         data["reviewedBy"] = organisation
     if works:
         data["citation"] = [schema_work(w) for w in works]
-    # "</" would end the <script> element early: JSON allows "\/" for "/".
-    jsonld = json.dumps(data, ensure_ascii=False, separators=(",", ":")).replace("</", "<\\/")
+    jsonld = json.dumps(data, ensure_ascii=False, separators=(",", ":")).translate(SCRIPT_SAFE)
 
     year = reviewed.year if has_dates else ""
     reviewed_text = f" Last reviewed {long_date(reviewed)}." if has_dates else ""

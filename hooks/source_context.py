@@ -7,6 +7,11 @@ the page's path as editors see it and its file's text, so that the extensions' m
 the pages as MkDocs reads them, with their nav titles, and a Markdown parser with the site's
 extensions. A generator without hooks still renders the same pages; its messages then name the
 line in the Markdown it was given, and the site-wide list takes titles from the pages' headings.
+
+It also resolves pymdownx.snippets' relative ``base_path`` (``includes`` in mkdocs.yml) from that
+folder. mkdocs.yml holds a plain relative path because Zensical does not read MkDocs' ``!relative``
+tag; Zensical, like ``make``, runs from the project folder, and with this hook ``mkdocs build -f
+path/to/mkdocs.yml`` works from any folder.
 """
 
 from pathlib import Path
@@ -16,12 +21,18 @@ from mkdocs.utils.meta import get_data
 
 from ucmsc import context
 
+
 def on_config(config):
-    context.set_project_root(Path(config.config_file_path).parent)
+    root = Path(config.config_file_path).parent
+    context.set_project_root(root)
     context.new_build()
     context.set_markdown_factory(
         lambda: markdown.Markdown(extensions=config.markdown_extensions, extension_configs=config.mdx_configs)
     )
+    snippets = config.mdx_configs.get("pymdownx.snippets")
+    if snippets is not None:
+        bases = snippets.get("base_path", ["."])
+        snippets["base_path"] = [str(root / base) for base in ([bases] if isinstance(bases, str) else bases)]
     return config
 
 

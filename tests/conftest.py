@@ -5,7 +5,8 @@ and colour scheme shared by every check of a whole page (`desktop_load`).
 With pytest-xdist (`make test`: ``--dist loadgroup``) each worker holds its own session
 fixtures; the tests of one module stay on one worker (module fixtures are built once), except
 the modules or tests marked ``spread`` (independent tests, run wherever a worker is free) and
-the tests with their own ``xdist_group`` (e.g. every check of one shared desktop load)."""
+the tests with their own ``xdist_group`` (e.g. every check of one shared desktop load):
+tests/xdist_grouping.py."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ from pathlib import Path
 import pytest
 
 from sitekit import DESKTOP_PROBES, ROOT, SCHEMES, build_site, open_page, serve, url_path
+from xdist_grouping import pytest_collection_modifyitems  # noqa: F401  (a hook: which tests share a worker)
 
 BROWSER_ARGS = [
     "--no-sandbox",
@@ -62,28 +64,6 @@ def gz(site):
 
     with serving(site) as url:
         yield url
-
-
-@pytest.hookimpl(trylast=True)  # after pytest-xdist's own hook, which this completes
-def pytest_collection_modifyitems(config, items):
-    """Keep each module's tests together (one xdist work unit per module, as ``--dist loadfile``
-    would), unless a test has its own xdist_group or (without one) is marked ``spread``.
-
-    ``--dist loadgroup`` sends the tests whose node ids end in the same "@group" to one worker.
-    pytest-xdist 3.8 appends the suffix to ``item._nodeid``, which pytest 9 no longer reads
-    (the id is ``item._id``): without the lines below every test would be a group of its own.
-    """
-    if not getattr(config.option, "loadgroup", False):  # set on xdist workers under --dist loadgroup
-        return
-    from _pytest.nodeid import NodeId
-
-    for item in items:
-        names = {str(m.args[0] if m.args else m.kwargs.get("name", "default")) for m in item.iter_markers("xdist_group")}
-        if not names and item.get_closest_marker("spread") is not None:
-            continue  # a work unit of its own
-        group = "_".join(sorted(names)) or item.nodeid.split("::", 1)[0]  # default: the module
-        if item.nodeid.rfind("@") <= item.nodeid.rfind("]"):  # no suffix yet
-            item._id = NodeId.parse(f"{item.nodeid}@{group}")
 
 
 def _chromium_executable() -> str | None:

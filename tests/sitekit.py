@@ -1,12 +1,16 @@
-"""Shared helpers for the tests: build a MkDocs site in-process, serve it, parse it."""
+"""Shared helpers for the tests: build a MkDocs site (in a forked process), serve it, parse it."""
 
 from __future__ import annotations
 
 import functools
+import gc
 import http.server
 import logging
+import multiprocessing
 import os
+import sys
 import threading
+import traceback
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -36,29 +40,82 @@ class _Collect(logging.Handler):
 
 
 def build_site(config_file: Path, site_dir: Path, **overrides) -> list[str]:
-    """Build the site of ``config_file`` strictly into ``site_dir``, in this process.
+    """Build the site of ``config_file`` strictly into ``site_dir``, as ``mkdocs build`` would.
 
     Returns the warnings logged (none, in strict mode, or it raises BuildFailed).
+
+    The build runs in a child process forked from this one, through MkDocs' public load_config
+    and build: each build starts as a fresh ``mkdocs build`` process. MkDocs keeps the objects
+    of plugins with on_startup (mkdocs-bibtex) for the whole process, made for ``mkdocs serve``'s
+    rebuilds of one site, and a test process builds several sites; whatever a build leaves in
+    memory ends with its child (tests/test_sitekit.py). Forked rather than started anew, the child
+    finds this process's imports done: each child says which modules its build imported, and this
+    process imports them before the next fork (a fresh interpreter would spend about a second
+    importing MkDocs, the theme, the plugins and the extensions; a fork, a few milliseconds).
+    The child inherits MkDocs' kept plugin objects of this process, so a test that drives a
+    plugin itself makes the object directly, not through load_config, or runs in a child too
+    (tests/test_citations_resolver.py).
     """
+    _warm_up()
+    context = multiprocessing.get_context("fork")
+    receive, send = context.Pipe(duplex=False)
+    child = context.Process(target=_build_in_child, args=(send, str(config_file), str(site_dir), overrides))
+    gc.freeze()  # the child's collections leave this process's objects alone: fewer pages copied
+    try:
+        child.start()
+    finally:
+        gc.unfreeze()
+    send.close()
+    try:
+        ok, messages, imported = receive.recv()
+        _imported_by_builds.update(imported)
+    except EOFError:
+        ok, messages = False, []
+    finally:
+        receive.close()
+        child.join()
+    if not ok:
+        raise BuildFailed(messages or [f"the build process ended without a result (exit code {child.exitcode})"])
+    return messages
+
+
+_imported_by_builds: set[str] = set()
+
+
+def _warm_up() -> None:
+    """Import here what the builds imported, so that the next child need not."""
+    import importlib
+
+    for name in sorted(_imported_by_builds - set(sys.modules)):
+        try:
+            importlib.import_module(name)
+        except Exception:  # noqa: BLE001 - e.g. a hook, which MkDocs loads from its file: the child does
+            pass
+
+
+def _build_in_child(send, config_file: str, site_dir: str, overrides: dict) -> None:
     from mkdocs.commands.build import build
     from mkdocs.config import load_config
     from mkdocs.exceptions import Abort, MkDocsException
 
+    gc.disable()  # a short-lived process: no collection passes over the inherited heap
     handler = _Collect()
-    logger = logging.getLogger("mkdocs")
-    logger.addHandler(handler)
+    logging.getLogger("mkdocs").addHandler(handler)
+    before = set(sys.modules)
     try:
-        cfg = load_config(str(config_file), site_dir=str(site_dir), **overrides)
+        cfg = load_config(config_file, site_dir=site_dir, **overrides)
         cfg.plugins.on_startup(command="build", dirty=False)
         try:
             build(cfg)
         finally:
             cfg.plugins.on_shutdown()
+        send.send((True, handler.messages, sorted(set(sys.modules) - before)))
     except (Abort, MkDocsException, SystemExit) as exc:
-        raise BuildFailed(handler.messages + [str(exc)]) from exc
+        send.send((False, handler.messages + [str(exc)], sorted(set(sys.modules) - before)))
+    except BaseException:  # noqa: BLE001 - a bug in the build: the parent reports its traceback
+        send.send((False, handler.messages + [traceback.format_exc()], []))
     finally:
-        logger.removeHandler(handler)
-    return handler.messages
+        send.close()
 
 
 class _QuietHandler(http.server.SimpleHTTPRequestHandler):

@@ -9,6 +9,7 @@ import sys
 import textwrap
 
 import pytest
+from bs4 import BeautifulSoup
 
 from sitekit import ROOT, BuildFailed, build_site
 
@@ -124,6 +125,23 @@ def test_json_ld_is_valid_and_cannot_close_the_script_element():
     assert data["name"] == "T</script>"
     assert data["@type"] == "MedicalWebPage" and data["lastReviewed"] == "2026-11-25"
     assert data["citation"][0]["url"] == "https://doi.org/10.1/x"
+
+
+def test_json_ld_escapes_less_than_greater_than_and_ampersand():
+    """Every "<", ">" and "&" of the data is a JSON \\u escape in the script element, and an HTML
+    parser hands the whole element, unchanged, to a JSON parser that reads the original text back."""
+    title = "T</script><!-- <b>R&amp;D</b> -->"
+    work = {**WORK, "title": "IL-6 <i>in vivo</i> & TNF > 5"}
+    trust = _trust(title=title, description="a < b && c > d", works=[work])
+    assert not {"<", ">", "&"} & set(trust["jsonld"])
+    assert {"\\u003c", "\\u003e", "\\u0026"} <= {trust["jsonld"][i:i + 6] for i in range(len(trust["jsonld"]))}
+    page = BeautifulSoup(f'<html><head><script type="application/ld+json">{trust["jsonld"]}</script>'
+                         '<meta name="after" content="x"></head></html>', "lxml")
+    script = page.find("script", type="application/ld+json")
+    assert script.string == trust["jsonld"] and page.find("meta", attrs={"name": "after"}) is not None
+    data = json.loads(script.string)
+    assert (data["name"], data["description"]) == (title, "a < b && c > d")
+    assert data["citation"][0]["name"] == "IL-6 <i>in vivo</i> & TNF > 5"
 
 
 def test_citation_text_and_bibtex():

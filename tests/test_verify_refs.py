@@ -337,3 +337,47 @@ def test_retries_with_backoff_on_503_and_429_against_a_local_server(tmp_path):
     finally:
         server.shutdown()
         server.server_close()
+
+
+# ---- the NCBI API key: sent to NCBI, never written down ----------------------------------
+
+SECRET = "ncbi-test-key-7c1e9a"
+
+
+def _files_with(tmp_path, text) -> list[str]:
+    return [str(p.relative_to(tmp_path)) for p in tmp_path.rglob("*") if p.is_file()
+            and text in p.read_text(encoding="utf-8", errors="replace")]
+
+
+def test_the_api_key_reaches_ncbi_but_no_cache_file_report_or_output(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("NCBI_API_KEY", SECRET)
+    session, adapter = fixture_session(ROUTES)
+    cache = ew_http.DiskCache(tmp_path / "cache", max_age=3600)  # a real cache, as make verify-refs has
+    client = ew_http.Client(session=session, cache=cache, sleep=lambda s: None)
+    accepted = tmp_path / "accepted.yaml"
+    accepted.write_text("accepted: []\n", encoding="utf-8")
+    verify_refs.main(["--bib", str(BIB), "--accepted", str(accepted), "--out", str(tmp_path / "report.md"),
+                      "--summary", str(tmp_path / "summary.json")], client=client, today=TODAY)
+    captured = capsys.readouterr()
+    ncbi = [c.url for c in adapter.calls if "eutils.ncbi.nlm.nih.gov" in c.url]
+    assert ncbi and all(f"api_key={SECRET}" in url for url in ncbi)  # the key is used...
+    cached = list((tmp_path / "cache").glob("*.json"))
+    assert len(cached) == len(adapter.calls)  # ...every answer was cached...
+    assert any("esummary.fcgi" in json.loads(p.read_text())["url"] for p in cached)
+    assert _files_with(tmp_path, SECRET) == []  # ...and the key is in no file written
+    assert SECRET not in captured.out + captured.err
+
+
+def test_the_api_key_is_not_in_a_failed_requests_message(tmp_path, monkeypatch, capsys):
+    """requests names the failed URL, query and all, in its exception; the report must not."""
+    monkeypatch.setenv("NCBI_API_KEY", SECRET)
+    failure = requests.exceptions.ConnectionError(
+        "HTTPSConnectionPool(host='eutils.ncbi.nlm.nih.gov', port=443): Read timed out. "
+        f"(url: /entrez/eutils/esummary.fcgi?db=pubmed&id={ALL_PMIDS}&api_key={SECRET})")
+    timeout = requests.exceptions.ReadTimeout(f"GET esummary.fcgi?api_key={SECRET} timed out")
+    for error in (failure, timeout):
+        code, report, captured, _, _ = run(tmp_path, capsys, routes={**ROUTES, ES + "?id=" + ALL_PMIDS: error})
+        assert code != 0
+        assert "eutils.ncbi.nlm.nih.gov" in report + captured.out + captured.err  # the failure is reported
+        assert SECRET not in report + captured.out + captured.err
+        assert _files_with(tmp_path, SECRET) == []

@@ -306,3 +306,64 @@ def test_actionlint_finds_a_broken_workflow():
     broken = "on: push\njobs:\n  x:\n    steps:\n      - run: echo ${{ nosuch.thing }}\n"
     kinds = {f["kind"] for f in _actionlint("-", stdin=broken)}
     assert {"expression", "syntax-check"} <= kinds, kinds
+
+
+def _workflow_uses() -> list[tuple[str, int, str, str]]:
+    """(file, line, action, the rest of the line) of every ``uses:`` in the workflows, read two ways:
+    the parsed YAML says which steps and jobs use something, the source line gives its comment."""
+    found = []
+    for path in sorted((ROOT / ".github" / "workflows").glob("*.yml")):
+        text = path.read_text(encoding="utf-8")
+        parsed = yaml.safe_load(text)
+        wanted = [job["uses"] for job in parsed["jobs"].values() if "uses" in job]
+        wanted += [step["uses"] for job in parsed["jobs"].values() for step in job.get("steps", []) if "uses" in step]
+        lines = [(n, line.split("uses:", 1)[1].strip()) for n, line in enumerate(text.splitlines(), 1)
+                 if line.strip().removeprefix("- ").startswith("uses:")]
+        assert [rest.split()[0] for _, rest in lines] == wanted, path.name
+        found += [(path.name, n, rest.split()[0], rest) for n, rest in lines]
+    return found
+
+
+def test_every_action_is_pinned_by_commit_sha_with_its_version():
+    uses = _workflow_uses()
+    assert len(uses) >= 10  # checkout, setup-python, setup-node... in both workflows
+    bad = []
+    for file, line, action, rest in uses:
+        name, _, ref = action.partition("@")
+        if action.startswith("./"):
+            continue  # a local action is the repository's own code
+        comment = rest.split("#", 1)[1].strip() if "#" in rest else ""
+        if not (len(ref) == 40 and all(c in "0123456789abcdef" for c in ref)):
+            bad.append(f"{file}:{line}: {action} is not pinned by a full commit SHA")
+        elif not (comment.startswith("v") and comment[1:2].isdigit()):
+            bad.append(f"{file}:{line}: {action} has no '# vX.Y.Z' comment naming the version")
+    assert bad == []
+
+
+def test_dependabot_keeps_actions_pip_and_npm_fresh():
+    config = yaml.safe_load((ROOT / ".github" / "dependabot.yml").read_text(encoding="utf-8"))
+    assert config["version"] == 2
+    updates = {u["package-ecosystem"]: u for u in config["updates"]}
+    assert {"github-actions", "pip", "npm"} <= updates.keys()
+    for ecosystem in ("github-actions", "pip", "npm"):
+        assert updates[ecosystem]["directory"] == "/" and updates[ecosystem]["schedule"]["interval"]
+    # What each one reads is where it looks.
+    assert (ROOT / "pyproject.toml").exists() and (ROOT / "package.json").exists()
+    assert (ROOT / "package-lock.json").exists() and list((ROOT / ".github" / "workflows").glob("*.yml"))
+
+
+def test_the_api_key_reaches_pubmed_but_no_cache_file_or_report(tmp_path, monkeypatch, capsys):
+    secret = "ncbi-test-key-41d0bb"
+    monkeypatch.setenv("NCBI_API_KEY", secret)
+    session, adapter = fixture_session({k: (list(v) if isinstance(v, list) else v) for k, v in ROUTES.items()})
+    client = ew_http.Client(session=session, cache=ew_http.DiskCache(tmp_path / "cache", 3600), sleep=lambda s: None)
+    watch.main(["--trials", str(REPO / "trials.yaml"), "--studies", str(REPO / "studies.yaml"),
+                "--bib", str(REPO / "references.bib"), "--watch", str(ROOT / "data" / "watch.yaml"),
+                "--out", str(tmp_path / "watch.md"), "--summary", str(tmp_path / "summary.json")],
+               client=client, today=TODAY)
+    captured = capsys.readouterr()
+    assert [c.url for c in adapter.calls if "eutils" in c.url and f"api_key={secret}" in c.url]
+    written = [p for p in tmp_path.rglob("*") if p.is_file()]
+    assert len([p for p in written if p.parent.name == "cache"]) == len(adapter.calls)
+    assert [p.name for p in written if secret in p.read_text(encoding="utf-8")] == []
+    assert secret not in captured.out + captured.err

@@ -9,6 +9,8 @@
   Crossref's X-Rate-Limit-* headers slow it further when they ask for less.
 - Responses (200 and 404) are cached on disk in .cache/evidence-watch/ for a while
   (EVIDENCE_WATCH_CACHE_DAYS, default 6), so re-running within the week asks nothing again.
+- The API key is a secret: it goes into the request only. The URL kept with a response (and
+  so in the cache file) leaves it out, and every error message has it replaced.
 
 Tests inject the transport: `Client(session=...)` with a session whose adapter answers from
 recorded files, so no test touches the network.
@@ -24,7 +26,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import requests
 from requests.adapters import HTTPAdapter
@@ -44,6 +46,19 @@ MIN_INTERVAL = {
 NCBI_HOST = "eutils.ncbi.nlm.nih.gov"
 # Parameters that identify us, not the query: left out of the cache key.
 _IDENTITY_PARAMS = {"tool", "email", "api_key", "mailto"}
+
+
+def redact(text: str) -> str:
+    """``text`` with the NCBI API key, if one is set, replaced by its name."""
+    key = os.environ.get("NCBI_API_KEY", "")
+    return text.replace(key, "[NCBI_API_KEY]") if key else text
+
+
+def public_url(url: str) -> str:
+    """``url`` without its api_key parameter: what may be stored or shown."""
+    parts = urlsplit(url)
+    query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if k != "api_key"]
+    return redact(urlunsplit(parts._replace(query=urlencode(query))))
 
 
 class NoNetwork(Exception):
@@ -209,7 +224,7 @@ class Client:
             raise FetchError(f"{host}: {_short(exc)}") from None
         self.requests_made += 1
         self._learn_rate(host, raw.headers)
-        response = Response(raw.status_code, raw.text, raw.url or key)
+        response = Response(raw.status_code, raw.text, public_url(raw.url or key))
         if raw.status_code in (200, 404):
             if self.cache:
                 self.cache.put(key, response)
@@ -219,7 +234,7 @@ class Client:
 
 def _short(exc: BaseException) -> str:
     """The root cause's name (NameResolutionError, ConnectTimeoutError ...) rather than urllib3's essay."""
-    text = str(exc)
+    text = redact(str(exc))
     causes = re.findall(r"Caused by (\w+)\(", text)
     if causes:
         return causes[-1]
