@@ -8,6 +8,9 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP      := $(VENV)/.installed-site
 TEST_STAMP := $(VENV)/.installed-test
+# Zensical's own environment (make zensical, run by make test): see the zensical target below.
+ZVENV  := .venv-zensical
+ZSTAMP := $(ZVENV)/.installed
 PIP_INSTALL = $(BIN)/python -m pip install --quiet --disable-pip-version-check --require-hashes -r
 # Node tools pinned in package-lock.json: the build uses only purgecss ("dependencies"); the
 # tests add axe-core and vnu-jar, make report lighthouse ("devDependencies").
@@ -108,8 +111,6 @@ lock:
 # then every page's article text and citation markup compared with the MkDocs build
 # (tools/zensical_compare.py, which builds both: Zensical in a copy of the project, see there).
 # Zensical runs Python-Markdown extensions, but no MkDocs hooks or plugins (CONTRIBUTING.md).
-ZVENV  := .venv-zensical
-ZSTAMP := $(ZVENV)/.installed
 $(ZSTAMP): requirements-zensical.lock pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11+ is needed (set PYTHON=python3.x)")'
 	$(PYTHON) -m venv $(ZVENV)
