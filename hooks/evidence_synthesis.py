@@ -436,7 +436,7 @@ def render_map(data: dict, table_href: str) -> str:
     title = (f"Evidence map: {n_studies} clinical studies by evidence strength and size, "
              f"and {pre['studies']} animal studies")
     svg = (
-        f'<svg class="evidence-map__svg" viewBox="0 0 {width} {height}" width="{width}" height="{height}" '
+        f'<svg class="evidence-map__svg" data-search-exclude viewBox="0 0 {width} {height}" width="{width}" height="{height}" '
         f'role="img" aria-labelledby="evidence-map-title" aria-describedby="evidence-map-caption" '
         f'xmlns="http://www.w3.org/2000/svg"><title id="evidence-map-title">{esc(title)}</title>'
         + "".join(parts) + "</svg>"
