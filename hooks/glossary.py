@@ -11,15 +11,15 @@ source. This hook
   keyboard (``tabindex="0"``): Material's tooltip (feature ``content.tooltips``) shows the meaning
   on hover, on focus and on a tap. Later uses are plain text, so a keyboard user meets each term
   once, not at every use;
-* writes the sorted glossary, with an anchor per term, at the end of ``docs/glossary.md``, and
-  gives each term its own entry in the search index (the list itself is left out of the page's
-  entry, so a search for one term does not return the whole glossary).
+* writes the sorted glossary at the end of ``docs/glossary.md``, each term a heading with its
+  anchor and its meaning below it: Material's search indexes every heading with an id as a
+  section of its own, so a search for one term finds that term, not the whole glossary. (The
+  headings are raw HTML, so they do not fill the page's table of contents.)
 """
 
 from __future__ import annotations
 
 import html
-import json
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -111,13 +111,13 @@ def entries(terms: list[Term]) -> list[tuple[str, Term]]:
 
 
 def glossary_html(terms: list[Term]) -> str:
-    """The glossary as a definition list, one anchor per term (raw HTML, so terms are not re-wrapped).
-    The list is left out of the page's search entry: each term gets its own (on_post_build)."""
+    """The glossary, one heading per term with its anchor, its meaning in the paragraph below (raw
+    HTML, so terms are not re-wrapped). Each heading starts a search section of its own."""
     rows = [
-        f'<dt id="{ident}"><dfn>{html.escape(t.term)}</dfn></dt>\n<dd>{html.escape(t.meaning)}</dd>'
+        f'<h2 id="{ident}" class="glossary-term"><dfn>{html.escape(t.term)}</dfn></h2>\n<p>{html.escape(t.meaning)}</p>'
         for ident, t in entries(terms)
     ]
-    return '<dl class="glossary-list" data-search-exclude>\n' + "\n".join(rows) + "\n</dl>"
+    return '<div class="glossary-list">\n' + "\n".join(rows) + "\n</div>"
 
 
 def first_use_only(content: str) -> str:
@@ -173,33 +173,12 @@ def on_config(config):
     return config
 
 
-_glossary_url: list[str] = []
-
-
 def on_page_markdown(markdown, page, config, files):
     if page.file.src_uri != GLOSSARY_PAGE:
         return markdown
-    _glossary_url[:] = [page.url]
     terms = load_glossary(Path(config.config_file_path).parent)
     return markdown.rstrip() + "\n\n" + glossary_html(terms) + "\n"
 
 
 def on_page_content(html_content, page, config, files):
     return add_tabindex(first_use_only(html_content))
-
-
-def search_entries(terms: list[Term], url: str) -> list[dict]:
-    """One search index entry per glossary term, in the format of Material's search index."""
-    return [{"location": f"{url}#{ident}", "title": t.term, "text": html.escape(t.meaning)} for ident, t in entries(terms)]
-
-
-def on_post_build(config):
-    index_file = Path(config.site_dir) / "search" / "search_index.json"
-    if not _glossary_url or not index_file.is_file():
-        return
-    url = _glossary_url[0]
-    index = json.loads(index_file.read_text(encoding="utf-8"))
-    docs = index["docs"]
-    at = max((i for i, d in enumerate(docs) if d["location"].split("#")[0] == url), default=len(docs) - 1)
-    docs[at + 1:at + 1] = search_entries(load_glossary(Path(config.config_file_path).parent), url)
-    index_file.write_text(json.dumps(index, ensure_ascii=False, separators=(",", ":")), encoding="utf-8")

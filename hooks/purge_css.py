@@ -5,7 +5,8 @@ Every page loads it before its first paint, so its size is paid on every first v
 22 KiB gzip, of which this site uses about two thirds. After the build, PurgeCSS (pinned in
 package.json, run with Node) keeps only the rules whose classes, ids, elements and attributes
 appear in the built HTML or in the site's scripts (Material's bundle and search worker build
-some elements in the browser: their class names are in those files, so their rules are kept).
+some elements in the browser: their class names are in those files, so their rules are kept),
+and the custom properties that no kept rule uses (hooks/purgecss.config.cjs).
 
 Only Material's two style sheets are purged (their source maps, which no longer match, are
 deleted); the project's own site.css is not. `mkdocs serve` (make serve) skips this step, so
@@ -24,6 +25,7 @@ from mkdocs.exceptions import PluginError
 
 ROOT = Path(__file__).resolve().parent.parent
 PURGECSS = ROOT / "node_modules" / "purgecss" / "bin" / "purgecss.js"
+SETTINGS = Path(__file__).resolve().parent / "purgecss.config.cjs"  # unused custom properties go too
 THEME_SHEETS = ("assets/stylesheets/main.*.min.css", "assets/stylesheets/palette.*.min.css")
 CONTENT = ("**/*.html", "assets/javascripts/**/*.js")
 
@@ -39,7 +41,7 @@ def purge_command(node: str, site_dir: Path, sheets: list[Path]) -> list[str]:
     """The PurgeCSS command line, run in the site folder: each sheet is rewritten in place."""
     css = [sheet.relative_to(site_dir).as_posix() for sheet in sheets]
     folder = sheets[0].parent.relative_to(site_dir).as_posix()
-    return [node, str(PURGECSS), "--css", *css, "--content", *CONTENT, "--output", folder]
+    return [node, str(PURGECSS), "--config", str(SETTINGS), "--css", *css, "--content", *CONTENT, "--output", folder]
 
 
 def purge(site_dir: Path) -> list[Path]:

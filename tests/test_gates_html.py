@@ -211,15 +211,26 @@ def test_link_checker_passes_a_clean_site(tmp_path):
 
 
 # Render-blocking resources --------------------------------------------------------------------
-# "Nothing render-blocking that the page does not need" (issue #7): every script file is
-# deferred (overrides/main.html, src/ucmsc/evidence.py), and the only style sheets are
-# Material's two and the site's one. make report measures what this buys.
+# "Nothing render-blocking that the page does not need" (issue #7): a script file either is
+# deferred (or async) or comes after every element of the page (Material's own bundle; the evidence table's script, src/ucmsc/evidence.py, is deferred; written
+# as Material writes it: the browser paints everything above it before it is fetched, checked in
+# a browser by tests/test_reader_first_paint.py), and the only style sheets are Material's two
+# and the site's one. make report measures what this buys.
+
+
+def blocks_parsing(script) -> bool:
+    """A script file without defer/async that has page content after it (or sits in <head>)."""
+    if script.has_attr("defer") or script.has_attr("async"):
+        return False
+    if script.find_parent("body") is None:
+        return True
+    return any(el.name != "script" for el in script.find_all_next())
 
 
 def render_blocking(page: Path) -> list[str]:
-    """The script files without defer/async, and the style sheets, of one built page."""
+    """The script files that hold back content below them, and the style sheets, of one built page."""
     doc = BeautifulSoup(page.read_text(encoding="utf-8"), "lxml")
-    scripts = [s["src"] for s in doc.find_all("script", src=True) if not (s.has_attr("defer") or s.has_attr("async"))]
+    scripts = [s["src"] for s in doc.find_all("script", src=True) if blocks_parsing(s)]
     sheets = [link["href"] for link in doc.find_all("link", rel="stylesheet") if link.get("media", "all") != "print"]
     return [f"script without defer: {src}" for src in scripts] + [f"style sheet: {href}" for href in sheets]
 
@@ -230,7 +241,7 @@ def test_no_script_blocks_the_first_paint_and_three_style_sheets_at_most(site):
         scripts = [f for f in found if f.startswith("script")]
         sheets = [PurePosixPath(urlsplit(f.split(": ", 1)[1]).path).name for f in found if f.startswith("style")]
         rel = page.relative_to(site).as_posix()
-        assert not scripts, f"{rel}: {scripts}: add defer (see overrides/main.html)"
+        assert not scripts, f"{rel}: {scripts}: add defer, or load it after the page's content (see overrides/main.html)"
         assert len(sheets) <= 3 and all(re.fullmatch(r"(main|palette)\.[0-9a-f]+\.min\.css|site\.min\.css", s) for s in sheets), (
             f"{rel}: style sheets {sheets}; each one in <head> delays the first paint: add rules to "
             "docs/assets/stylesheets/site.css instead"
@@ -242,7 +253,9 @@ def test_render_blocking_finder_sees_plain_scripts_and_sheets(tmp_path):
     page.write_text(
         '<html><head><link rel="stylesheet" href="a.css"><link rel="stylesheet" href="p.css" media="print">'
         '<script src="late.js" defer></script><script>inline()</script></head>'
-        '<body><script src="blocking.js"></script><script async src="a.js"></script></body></html>',
+        '<script src="head.js"></script></head>'
+        '<body><script src="blocking.js"></script><script async src="a.js"></script><p>Text</p>'
+        '<script src="last.js"></script><script>inline()</script></body></html>',
         encoding="utf-8",
     )
-    assert render_blocking(page) == ["script without defer: blocking.js", "style sheet: a.css"]
+    assert render_blocking(page) == ["script without defer: head.js", "script without defer: blocking.js", "style sheet: a.css"]

@@ -86,3 +86,18 @@ def test_missing_purgecss_names_the_fix(tmp_path, monkeypatch):
     monkeypatch.setattr(purge_css, "PURGECSS", tmp_path / "missing" / "purgecss.js")
     with pytest.raises(PluginError, match=r"make build.*npm ci"):
         purge_css.purge(site)
+
+
+def test_every_custom_property_in_use_is_still_defined(site):
+    """PurgeCSS also drops custom properties no kept rule uses (hooks/purgecss.config.cjs). What a
+    kept rule, or the site's own site.css, reads with var() must still be defined in one of the
+    built sheets, unless Material's bundle sets it at run time or the var() has a fallback. (The
+    dark scheme's colours are computed from --md-hue: without it the page turns transparent.)"""
+    sheets = sorted((site / "assets" / "stylesheets").glob("*.css"))
+    css = "".join(sheet.read_text(encoding="utf-8") for sheet in sheets)
+    scripts = "".join(js.read_text(encoding="utf-8") for js in (site / "assets" / "javascripts").glob("bundle.*.js"))
+    defined = set(re.findall(r"(--[\w-]+)\s*:", css))
+    undefined = sorted({name for name, fallback in re.findall(r"var\(\s*(--[\w-]+)\s*(,)?", css)
+                        if name not in defined and not fallback and name not in scripts})
+    assert len(sheets) == 3 and "--md-hue" in css
+    assert undefined == [], f"custom properties used but no longer defined: {undefined} (hooks/purgecss.config.cjs safelist)"

@@ -74,3 +74,32 @@ def test_material_mounts_and_follows_the_system_scheme(browser, base_url):
     assert pg.evaluate("document.body.dataset.mdColorScheme") == "slate"
     assert not errors, errors
     ctx.close()
+
+
+@pytest.mark.parametrize("path", ["", "references/"])
+def test_the_page_paints_while_materials_bundle_is_still_loading(browser, base_url, path):
+    """Material's bundle is loaded as Material writes it (a plain script, the last element of the
+    body, overrides/main.html): the browser paints the page, down to its last paragraph, before
+    the bundle has arrived. The bundle's request is held open while the test looks."""
+    ctx = browser.new_context(viewport={"width": 375, "height": 740})
+    pg = ctx.new_page()
+    held = []
+    pg.route(BUNDLE, lambda route: held.append(route))  # neither answered nor aborted: still loading
+    pg.goto(base_url + path, wait_until="commit")
+    pg.wait_for_function("performance.getEntriesByType('paint').some(e => e.name === 'first-contentful-paint')", timeout=10000)
+    state = pg.evaluate("""() => {
+        const paras = document.querySelectorAll('article p');
+        const last = paras[paras.length - 1];
+        return {
+            h1: document.querySelector('article h1')?.textContent.trim(),
+            lastParagraphHeight: last ? last.getBoundingClientRect().height : 0,
+            mounted: typeof window.document$ === 'object',
+        };
+    }""")
+    assert held, "the test did not hold Material's bundle: its file name changed?"
+    assert not state["mounted"], "Material's bundle ran although its request was held"
+    assert state["h1"], f"/{path}: nothing of the article painted before the bundle arrived: {state}"
+    assert state["lastParagraphHeight"] > 0, f"/{path}: the article's end was not laid out before the bundle arrived: {state}"
+    for route in held:
+        route.abort()
+    ctx.close()

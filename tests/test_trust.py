@@ -165,7 +165,7 @@ def test_licence_files_exist():
 
 def test_glossary_page_lists_every_term_sorted_with_anchors(site):
     node = article(page_soup(site, "glossary.md"))
-    rows = node.select("dl.glossary-list > dt[id]")
+    rows = node.select(".glossary-list > h2[id]")  # each term a heading: a search section of its own
     listed = [" ".join(dt.get_text().split()) for dt in rows]
     expected = [t.term for t in glossary_hook.listed_terms(TERMS)]
     assert listed == expected, "the glossary page does not match includes/abbreviations.md"
@@ -177,7 +177,7 @@ def test_glossary_page_lists_every_term_sorted_with_anchors(site):
     meanings = {t.term: t.meaning for t in TERMS}
     for dt in rows:
         term = " ".join(dt.get_text().split())
-        assert dt.find_next_sibling("dd").get_text() == meanings[term]
+        assert dt.find_next_sibling().name == "p" and dt.find_next_sibling().get_text() == meanings[term]
     # every term is on the page, either listed or folded into its singular ("MSCs" -> "MSC")
     for t in TERMS:
         assert t.term in listed or t.term[:-1] in listed, f"{t.term} is missing from the glossary page"

@@ -75,8 +75,8 @@ def test_listed_terms_sort_naturally_and_fold_plurals():
 
 def test_glossary_html_has_anchors_and_escapes():
     out = glossary.glossary_html(glossary.parse_glossary("*[Wharton's jelly]: Cord <tissue>\n"))
-    assert '<dt id="term-wharton-s-jelly"><dfn>Wharton&#x27;s jelly</dfn></dt>' in out
-    assert "<dd>Cord &lt;tissue&gt;</dd>" in out
+    assert '<h2 id="term-wharton-s-jelly" class="glossary-term"><dfn>Wharton&#x27;s jelly</dfn></h2>' in out
+    assert "<p>Cord &lt;tissue&gt;</p>" in out
 
 
 def test_add_tabindex_once():

@@ -1,24 +1,30 @@
 """`make report`: the site's quality figures in one table, checked against lighthouse-budget.json.
 
-1. Builds the site strictly into a temp dir and serves it the way GitHub Pages does
-   (tools/serve_gzip.py: gzip, under the site_url path).
-2. For every page, in the light and the dark scheme: Lighthouse (pinned in package-lock.json,
-   mobile defaults, simulated throttling) for the four category scores, LCP and CLS; and in
-   Chromium through Playwright the first-load transfer (bytes the server sent: headers and gzip
-   bodies of every resource) and the number of axe-core violations.
-3. Build time with and without citation processing (tools/citation_timing.py, median of
+1. Builds the site strictly into a temp dir, and beside it a stock Material build of the same
+   pages (tools/citation_timing.py's copy: no hooks, no overrides, only the search plugin), and
+   serves both the way GitHub Pages does (tools/serve_gzip.py: gzip, under the site_url path).
+2. For every page of the site, in the light and the dark scheme, in Chromium through Playwright:
+   the first-load transfer (bytes the server sent: headers and gzip bodies of every resource)
+   and the number of axe-core violations.
+3. Lighthouse (pinned in package-lock.json, mobile defaults, simulated throttling) on a few pages
+   (default: the home page and the four heaviest), each run alternating the site and the stock
+   build so both meet the same machine load: the median of N runs (default 3) of the four
+   category scores, LCP, CLS, FCP and TBT, printed side by side and dated.
+4. Build time with and without citation processing (tools/citation_timing.py, median of
    several runs, as a ratio) and the scale run (tools/scale_site.py: 50 -> 100 -> 200 generated
    pages citing 2,000 synthetic references, in a temp dir).
 
 Exit status 1 when a page misses a budget, so the GitHub workflow fails on it.
 
     .venv/bin/python tools/report.py [--schemes light dark] [--pages PATH ...]
+                                     [--lighthouse-pages PATH ...] [--runs N]
                                      [--skip-timing] [--skip-scale] [--json FILE]
 """
 
 from __future__ import annotations
 
 import argparse
+import datetime
 import json
 import os
 import shutil
@@ -39,6 +45,9 @@ AXE_JS = ROOT / "node_modules" / "axe-core" / "axe.min.js"
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practice"]
 CHROME_FLAGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"]
 CATEGORIES = ("performance", "accessibility", "best-practices", "seo")
+# The home page and the four pages heaviest on first load (issue 21, item 10).
+LIGHTHOUSE_PAGES = ["", "references/", "safety/", "ucmsc/mechanisms/", "evidence/studies/"]
+METRICS = ("largest-contentful-paint", "cumulative-layout-shift", "first-contentful-paint", "total-blocking-time")
 PHONE = {"viewport": {"width": 412, "height": 823}, "device_scale_factor": 1.75, "is_mobile": True, "has_touch": True}
 
 
@@ -59,14 +68,17 @@ def load_budget(path: Path = BUDGET_FILE) -> dict:
 def misses(row: dict, budget: dict) -> list[str]:
     """The budgets one result row (a page in one scheme) misses, in words."""
     out = []
-    for cat, least in budget["categories"].items():
-        score = row.get("scores", {}).get(cat)
-        if score is None or score < least:
-            out.append(f"{cat} {score} < {least}")
-    for metric, most in budget["metrics"].items():
-        value = row.get("metrics", {}).get(metric)
-        if value is None or value > most:
-            out.append(f"{metric} {value} > {most}")
+    if row.get("lighthouse"):  # pages measured with Lighthouse (the others: transfer and axe only)
+        for cat, least in budget["categories"].items():
+            score = row.get("scores", {}).get(cat)
+            if score is None or score < least:
+                out.append(f"{cat} {score} < {least}")
+        for metric, most in budget["metrics"].items():
+            value = row.get("metrics", {}).get(metric)
+            if value is None or value > most:
+                out.append(f"{metric} {value} > {most}")
+    if "transfer_bytes" not in row and "axe" not in row:
+        return out
     if row.get("transfer_bytes") is None or row["transfer_bytes"] > budget["transfer_kib"] * 1024:
         out.append(f"transfer {row.get('transfer_bytes')} B > {budget['transfer_kib']} KiB")
     if row.get("axe") is None or row["axe"] > budget["axe_violations"]:
@@ -101,10 +113,10 @@ def build(site_dir: Path, strict: bool = True) -> float:
     return time.perf_counter() - start
 
 
-def lighthouse(url: str, chrome: str, scheme: str, out_dir: Path) -> dict:
+def lighthouse(url: str, chrome: str, scheme: str, out_dir: Path, run: int = 0) -> dict:
     """One Lighthouse run (mobile defaults); the scores, LCP and CLS."""
     flags = CHROME_FLAGS + (["--force-dark-mode"] if scheme == "dark" else [])
-    out = out_dir / f"lh-{abs(hash((url, scheme)))}.json"
+    out = out_dir / f"lh-{abs(hash((url, scheme, run)))}.json"
     cmd = ["node", str(LIGHTHOUSE), url, "--quiet", "--output=json", f"--output-path={out}", f"--chrome-flags={' '.join(flags)}"]
     done = subprocess.run(cmd, env=dict(os.environ, CHROME_PATH=chrome), capture_output=True, text=True, check=False, timeout=240)
     if done.returncode != 0 or not out.is_file():
@@ -166,10 +178,78 @@ def table(rows: list[dict], budget: dict) -> str:
     return "\n".join(lines)
 
 
+def median_of(runs: list[dict]) -> dict:
+    """Per-figure medians of several Lighthouse runs of one page (failed runs left out)."""
+    good = [r for r in runs if "scores" in r]
+    if not good:
+        return {"error": (runs[-1] if runs else {}).get("error", "no Lighthouse run succeeded"), "runs": 0}
+    return {
+        "scores": {c: statistics.median(r["scores"][c] for r in good) for c in CATEGORIES},
+        "metrics": {m: statistics.median(r["metrics"][m] for r in good) for m in METRICS},
+        "below_full_marks": sorted({a for r in good for a in r.get("below_full_marks", [])}),
+        "runs": len(good),
+    }
+
+
+def build_stock(dest: Path) -> Path:
+    """A stock Material build of the same pages (tools/citation_timing.py's copy); its site dir."""
+    from citation_timing import stock_material
+
+    config = stock_material(ROOT, dest / "project")
+    site = dest / "site"
+    env = dict(os.environ, NO_MKDOCS_2_WARNING="1")
+    cmd = [sys.executable, "-m", "mkdocs", "build", "--clean", "--quiet", "-f", str(config), "--site-dir", str(site)]
+    done = subprocess.run(cmd, cwd=dest, env=env, capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        raise SystemExit("The stock Material build failed:\n" + done.stderr[-4000:])
+    return site
+
+
+def compare_with_stock(site_url, stock_url, paths: list[str], runs: int, chrome: str, out_dir: Path) -> dict:
+    """Lighthouse medians (light scheme, mobile) of each page on the site and on the stock build,
+    the two measured in turn within each run."""
+    raw: dict = {path: {"site": [], "stock": []} for path in paths}
+    for run in range(runs):
+        for path in paths:
+            for name, url in (("site", site_url), ("stock", stock_url)):
+                raw[path][name].append(lighthouse(url + path, chrome, "light", out_dir, run))
+                print(f"  Lighthouse run {run + 1}/{runs}: /{path} ({name})", file=sys.stderr, flush=True)
+    return {path: {name: median_of(results) for name, results in both.items()} for path, both in raw.items()}
+
+
+def comparison_table(comparison: dict) -> str:
+    head = (f"{'page':<22} {'perf site':>9} {'stock':>6} {'LCP ms site':>11} {'stock':>6} "
+            f"{'FCP ms site':>11} {'stock':>6} {'TBT site':>8} {'stock':>6}")
+    lines = [head, "-" * len(head)]
+    for path, both in comparison.items():
+        s, k = both["site"], both["stock"]
+
+        def fig(r, group, key):
+            return r.get(group, {}).get(key, "-")
+
+        lines.append(
+            f"{('/' + path)[:22]:<22} {fig(s, 'scores', 'performance'):>9} {fig(k, 'scores', 'performance'):>6} "
+            f"{fig(s, 'metrics', 'largest-contentful-paint'):>11} {fig(k, 'metrics', 'largest-contentful-paint'):>6} "
+            f"{fig(s, 'metrics', 'first-contentful-paint'):>11} {fig(k, 'metrics', 'first-contentful-paint'):>6} "
+            f"{fig(s, 'metrics', 'total-blocking-time'):>8} {fig(k, 'metrics', 'total-blocking-time'):>6}"
+        )
+    site_lcp = [b["site"]["metrics"]["largest-contentful-paint"] for b in comparison.values() if "metrics" in b["site"]]
+    stock_lcp = [b["stock"]["metrics"]["largest-contentful-paint"] for b in comparison.values() if "metrics" in b["stock"]]
+    site_perf = [b["site"]["scores"]["performance"] for b in comparison.values() if "scores" in b["site"]]
+    stock_perf = [b["stock"]["scores"]["performance"] for b in comparison.values() if "scores" in b["stock"]]
+    if site_lcp and stock_lcp:
+        lines.append(f"{'median of the pages':<22} {statistics.median(site_perf):>9} {statistics.median(stock_perf):>6} "
+                     f"{statistics.median(site_lcp):>11} {statistics.median(stock_lcp):>6}")
+    return "\n".join(lines)
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--schemes", nargs="+", default=["light", "dark"], choices=["light", "dark"])
-    parser.add_argument("--pages", nargs="*", help="URL paths to measure (default: every page)")
+    parser.add_argument("--pages", nargs="*", help="URL paths to measure transfer and axe on (default: every page)")
+    parser.add_argument("--lighthouse-pages", nargs="*", default=LIGHTHOUSE_PAGES,
+                        help="URL paths to run Lighthouse on, beside the stock build (default: home and the four heaviest)")
+    parser.add_argument("--runs", type=int, default=3, help="Lighthouse runs per page and build (the median is reported)")
     parser.add_argument("--skip-timing", action="store_true", help="skip the with/without-citations build timing")
     parser.add_argument("--skip-scale", action="store_true", help="skip the 50/100/200-page scale run")
     parser.add_argument("--timing-runs", type=int, default=5)
@@ -186,40 +266,52 @@ def main(argv=None) -> int:
     budget = load_budget()
     chrome = chromium_path()
     axe_source = AXE_JS.read_text(encoding="utf-8")
-    report: dict = {"budget": budget, "pages": []}
+    when = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    report: dict = {"date": when, "budget": budget, "pages": []}
 
     with tempfile.TemporaryDirectory(prefix="site-report-") as tmp:
         tmp = Path(tmp)
         site = tmp / "site"
         seconds = build(site, strict=not args.no_strict)
         print(f"Built the site in {seconds:.1f} s ({'NOT strict: diagnosis only' if args.no_strict else 'strict'}).", flush=True)
+        stock = build_stock(tmp / "stock")
         paths = args.pages if args.pages else site_pages(site)
         from playwright.sync_api import sync_playwright
 
-        with serving(site) as url, sync_playwright() as p:
+        with serving(site) as url, serving(stock) as stock_url, sync_playwright() as p:
             browser = p.chromium.launch(executable_path=chrome, headless=True, args=CHROME_FLAGS[1:])
             for path in paths:
                 for scheme in args.schemes:
                     row = {"page": path, "scheme": scheme}
                     row.update(transfer_and_axe(browser, url, path, scheme, axe_source))
-                    row.update(lighthouse(url + path, chrome, scheme, tmp))
                     report["pages"].append(row)
                     print(f"  measured /{path} ({scheme})", file=sys.stderr, flush=True)
             browser.close()
+            comparison = compare_with_stock(url, stock_url, args.lighthouse_pages, args.runs, chrome, tmp)
+        report["lighthouse_vs_stock"] = comparison
+        for path, both in comparison.items():
+            row = {"page": path, "scheme": "light", "lighthouse": True, **both["site"]}
+            report["pages"].append(row)
 
     rows = report["pages"]
+    version = json.loads((ROOT / "node_modules/lighthouse/package.json").read_text())["version"]
     print()
-    print(f"Lighthouse {json.loads((ROOT / 'node_modules/lighthouse/package.json').read_text())['version']}, "
-          f"mobile defaults, simulated throttling; transfer = bytes sent for the first load (gzip); "
-          f"budgets from {BUDGET_FILE.name}")
-    print(table(rows, budget))
+    print(f"Measured {when}. Transfer = bytes sent for the first load (gzip, headers included), phone, "
+          f"every page, light and dark; budgets from {BUDGET_FILE.name}.")
+    print(table([r for r in rows if not r.get("lighthouse")], budget))
+    print()
+    print(f"Lighthouse {version}, mobile defaults, simulated throttling, light scheme; median of {args.runs} runs per "
+          f"page and build, the site and a stock Material build of the same pages measured in turn ({when}):")
+    print(comparison_table(comparison))
+    print()
+    print(table([r for r in rows if r.get("lighthouse")], budget))
     failing = [r for r in rows if misses(r, budget)]
     for r in failing:
         detail = ", ".join(r.get("below_full_marks", [])) or r.get("error", "")
         rules = ", ".join(r.get("axe_rules", []))
         print(f"  /{r['page']} ({r['scheme']}): below full marks: {detail or '-'}" + (f"; axe: {rules}" if rules else ""))
-    if rows:
-        kib = [r["transfer_bytes"] / 1024 for r in rows if r.get("transfer_bytes") is not None]
+    kib = [r["transfer_bytes"] / 1024 for r in rows if r.get("transfer_bytes") is not None]
+    if kib:
         print(f"Transfer per page: median {statistics.median(kib):.1f} KiB, max {max(kib):.1f} KiB (budget {budget['transfer_kib']} KiB).")
 
     if not args.skip_timing:

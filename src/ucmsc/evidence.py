@@ -324,7 +324,7 @@ def map_svg(ev: data.Evidence) -> str:
     title = (f"Evidence map: {len(studies)} clinical studies by evidence strength and size, "
              f"and {pre.studies} animal studies")
     return (
-        f'<svg class="evidence-map__svg" viewBox="0 0 {width} {height}" width="{width}" height="{height}" '
+        f'<svg class="evidence-map__svg" data-search-exclude viewBox="0 0 {width} {height}" width="{width}" height="{height}" '
         f'role="img" aria-labelledby="evidence-map-title" aria-describedby="evidence-map-caption" '
         f'xmlns="http://www.w3.org/2000/svg"><title id="evidence-map-title">{esc(title)}</title>'
         + "".join(parts) + "</svg>"
