@@ -688,7 +688,7 @@ class CitationsExtension(BlocksExtension):
             places.text = "Cited on: "
             for n, (target, label) in enumerate(cited_on[key]):
                 a = etree.SubElement(places, "a", {"href": target})
-                a.text = label
+                a.text = AtomicString(label)  # titles as written: no abbreviation marks in links
                 if n + 1 < len(cited_on[key]):
                     a.tail = "; "
 
