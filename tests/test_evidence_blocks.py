@@ -90,7 +90,8 @@ def test_table_has_one_row_per_study_in_data_order(table_page):
 
 def test_table_wrappers_and_headers(table_page):
     wrapper = table_page.select_one("div.evidence-table > div.evidence-table__scroll")
-    assert wrapper["role"] == "region" and wrapper["tabindex"] == "0" and wrapper["aria-label"]
+    # the studies are cards at every width: nothing scrolls, so the wrapper is no tab stop or region
+    assert not {"role", "tabindex", "aria-label"} & set(wrapper.attrs)
     heads = table_page.select("#study-table thead th")
     assert all(th["scope"] == "col" for th in heads)
     assert [th["data-field"] for th in heads][:5] == ["study", "design", "label", "efficacy", "adverse_events"]

@@ -9,7 +9,12 @@ import pytest
 
 from sitekit import desktop_loads, desktop_probe, html_path, nav_pages, soup
 
-NOTICE_PAGES = ["index.md", "evidence/studies.md", "safety.md", "faq.md"]
+# Every evidence and decision page (issue 21, item 6): the home page, the study pages, the
+# summary of findings, the registered trials, safety and regulation, considering a trial, FAQ.
+NOTICE_PAGES = [
+    "index.md", "evidence/studies.md", "evidence/details.md", "evidence/summary.md", "evidence/trials.md",
+    "safety.md", "considering-a-trial.md", "faq.md",
+]
 # question -> the page (and section) that answers it, from the issue
 QUESTIONS = {
     "approved": ("safety.md", "#regulatory-status"),
@@ -27,7 +32,7 @@ def _url(base_url, site, md):
     return base_url.rstrip("/") + _path(site, md).replace("//", "/")
 
 
-def test_the_notice_is_on_the_four_pages_under_the_title_and_nowhere_else(site):
+def test_the_notice_is_on_every_evidence_and_decision_page_under_the_title_and_nowhere_else(site):
     texts = set()
     for md in nav_pages():
         article = soup(html_path(site, md)).select_one("article")

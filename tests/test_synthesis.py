@@ -140,7 +140,7 @@ def test_every_trial_has_its_row_and_anchor(site):
         else:
             assert link is None
     count = WORDS[len(TRIALS)]
-    assert f"lists {count} registered trials" in _text(page.select_one(".admonition"))
+    assert f"lists {count} registered trials" in _text(page.select_one(".admonition.abstract"))
 
 
 def test_registry_records_are_in_the_bibliography():

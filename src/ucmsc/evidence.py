@@ -140,7 +140,7 @@ def evidence_table(ev: data.Evidence, here: str | None) -> etree.Element:
     """
     reading, details = link(READING_PAGE, here), link(DETAILS_PAGE, here)
     root = _el(None, "div", {"class": "evidence-table"})
-    scroll = _el(root, "div", {"class": "evidence-table__scroll", "role": "region", "aria-label": TABLE_NAME, "tabindex": "0"})
+    scroll = _el(root, "div", {"class": "evidence-table__scroll"})  # the cards never scroll: no tab stop, no region
     table = _el(scroll, "table", {"class": "evidence-table__table", "id": TABLE_ID, "aria-label": TABLE_NAME})
     head = _el(_el(table, "thead"), "tr")
     for header, field, sort in COLUMNS:
