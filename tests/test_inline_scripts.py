@@ -20,7 +20,8 @@ OVERRIDES = ROOT / "overrides"
 # Filters MkDocs and Material give their templates (mkdocs.utils.templates, material's plugins are
 # not involved): anything else would exist only because a hook registers it.
 DOCUMENTED_FILTERS = {"url", "script_tag", "tojson", "d", "default", "e", "escape", "first", "replace", "length",
-                      "lower", "upper", "trim", "join", "safe", "string", "int", "striptags", "title", "truncate"}
+                      "lower", "upper", "trim", "join", "safe", "string", "int", "striptags", "title", "truncate",
+                      "urlencode"}
 
 PAGE = """<!doctype html><html><head>
 <script type="application/ld+json">{"name": "A  title", "text": "a </x> b"}</script>

@@ -106,6 +106,16 @@ def page_markdown(n: int, pages_total: int, refs: int) -> str:
     return "\n".join(parts)
 
 
+def kept_entries(root: Path) -> str:
+    """The real references.bib entries that the kept pages cite (the glossary cites its sources)."""
+    from pybtex.database import BibliographyData, parse_file
+
+    text = " ".join((root / "docs" / k).read_text(encoding="utf-8") for k in KEPT_PAGES if (root / "docs" / k).is_file())
+    real = parse_file(str(root / "references.bib")).entries
+    cited = {key for key in re.findall(r"@([A-Za-z0-9]+)", text) if key in real}
+    return "\n" + BibliographyData({key: real[key] for key in sorted(cited)}).to_string("bibtex") if cited else ""
+
+
 def make_project(dest: Path, pages: int, refs: int, root: Path = ROOT) -> Path:
     """A copy of the project at ``dest`` with ``pages`` generated pages; returns its mkdocs.yml."""
     shutil.copytree(root, dest, ignore=COPY_IGNORE)
@@ -116,7 +126,7 @@ def make_project(dest: Path, pages: int, refs: int, root: Path = ROOT) -> Path:
     for kept in KEPT_PAGES:
         if (root / "docs" / kept).is_file():
             shutil.copy2(root / "docs" / kept, docs / kept)
-    (dest / "references.bib").write_text(bibtex(refs), encoding="utf-8")
+    (dest / "references.bib").write_text(bibtex(refs) + kept_entries(root), encoding="utf-8")
     (docs / "index.md").write_text(page_markdown(0, pages, refs).replace("# Generated topic 1", "# Generated home"), encoding="utf-8")
     nav = ["nav:", "  - Home: index.md", "  - Topics:"]
     for n in range(1, pages):
