@@ -35,10 +35,12 @@ import html
 import re
 import xml.etree.ElementTree as etree
 from dataclasses import dataclass
+from html.parser import HTMLParser
 
 from markdown import Extension, Markdown
 from markdown.extensions.abbr import AbbrExtension
 from markdown.treeprocessors import Treeprocessor
+from markdown.util import HTML_PLACEHOLDER_RE
 from pymdownx.blocks import BlocksExtension
 from pymdownx.blocks.block import Block
 
@@ -181,12 +183,15 @@ class FirstUse(Treeprocessor):
     def run(self, root: etree.Element) -> None:
         self.extension.check_abbr()
         uses: dict[str, list[tuple[etree.Element, etree.Element, bool]]] = {}
+        raw = _RawTags(self.md)  # links and buttons written as inline HTML: tags stashed in the text
 
         def walk(parent: etree.Element, inside: bool) -> None:
+            raw.read(parent.text)
             for child in parent:
                 if child.tag == "abbr":
-                    uses.setdefault(child.text or "", []).append((child, parent, inside))
+                    uses.setdefault(child.text or "", []).append((child, parent, inside or raw.open > 0))
                 walk(child, inside or child.tag in INTERACTIVE)
+                raw.read(child.tail)
 
         walk(root, False)
         for found in uses.values():
@@ -199,6 +204,30 @@ class FirstUse(Treeprocessor):
                 attributes = {"tabindex": "0", **abbr.attrib}  # tabindex first, as the pages always had it
                 abbr.attrib.clear()
                 abbr.attrib.update(attributes)
+
+
+class _RawTags(HTMLParser):
+    """Counts the links, buttons and summaries opened by inline HTML (``<a href="...">RA</a>`` in a
+    paragraph): Python-Markdown keeps such tags in its stash and leaves a placeholder in the text."""
+
+    def __init__(self, md: Markdown):
+        super().__init__(convert_charrefs=True)
+        self.stash = md.htmlStash
+        self.open = 0
+
+    def read(self, text: str | None) -> None:
+        for match in HTML_PLACEHOLDER_RE.finditer(text or ""):
+            index = int(match.group(1))
+            if index < len(self.stash.rawHtmlBlocks) and isinstance(self.stash.rawHtmlBlocks[index], str):
+                self.feed(self.stash.rawHtmlBlocks[index])
+
+    def handle_starttag(self, tag: str, attrs) -> None:
+        if tag in INTERACTIVE:
+            self.open += 1
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in INTERACTIVE:
+            self.open = max(self.open - 1, 0)
 
 
 def _to_text(element: etree.Element, parent: etree.Element) -> None:
