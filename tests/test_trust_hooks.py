@@ -147,7 +147,7 @@ GOOD_PAGE = "---\nreviewed: 2026-11-25\nnext_review: 2027-05-25\n---\n\n# Page\n
 def test_fixture_site_builds_with_focusable_abbreviations(tmp_path):
     config = _fixture(tmp_path, "*[RA]: Rheumatoid arthritis\n", GOOD_PAGE)
     build_site(config, tmp_path / "site")
-    abbr = BeautifulSoup((tmp_path / "site" / "index.html").read_text(encoding="utf-8"), "lxml").select("article abbr")
+    abbr = BeautifulSoup((tmp_path / "site" / "index.html").read_text(encoding="utf-8"), "lxml").select("abbr")
     assert [(a.get_text(), a.get("title"), a.get("tabindex")) for a in abbr] == [("RA", "Rheumatoid arthritis", "0")]
 
 
