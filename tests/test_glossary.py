@@ -224,3 +224,13 @@ def test_the_file_is_parsed_once_per_content(tmp_path):
     (tmp_path / "includes" / "abbreviations.md").write_text("*[RA]: Changed\n", encoding="utf-8")
     assert abbrs(render("RA.")) == [("RA", "Changed", "0")]  # an edit is seen on the next page
     assert glossary.parse.cache_info().misses == before + 2
+
+
+@pytest.mark.parametrize("block", ["/// glossary | all\n///", "/// glossary\n    sort: false\n///"])
+def test_a_block_with_an_argument_or_option_is_reported(block, messages):
+    source = f"# Glossary\n\n{block}\n"
+    with context.rendering("docs/glossary.md", source):
+        render(source)
+    first = block.splitlines()[0]
+    assert messages == [f"docs/glossary.md:3: '{first}' was not drawn: the block /// glossary takes no argument or "
+                        "option. Write /// glossary on a line of its own, then /// on the next line."]

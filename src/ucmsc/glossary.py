@@ -182,6 +182,12 @@ class FirstUse(Treeprocessor):
 
     def run(self, root: etree.Element) -> None:
         self.extension.check_abbr()
+        for p in root.iter("p"):  # "/// glossary | x": not a block (it takes no argument or option)
+            match = re.match(r"/{3,}[ ]*glossary\b[^\n]*", p.text or "")
+            if match:
+                context.warn(f"{context.where(_line_of(match.group(0)))}: '{match.group(0).strip()}' was not drawn: "
+                             "the block /// glossary takes no argument or option. Write /// glossary on a line "
+                             "of its own, then /// on the next line.")
         uses: dict[str, list[tuple[etree.Element, etree.Element, bool]]] = {}
         raw = _RawTags(self.md)  # links and buttons written as inline HTML: tags stashed in the text
 
