@@ -1,9 +1,9 @@
 """Issue 12, item 6: abbreviations are explained at their first use on each page, not at every use.
 
-hooks/glossary.py keeps one <abbr> per term and page (the first use outside a link) and makes it
-focusable; Material's tooltip (content.tooltips) shows the meaning on hover, focus and tap. The
+src/ucmsc/glossary.py keeps one <abbr> per term and page (the first use outside a link) and makes
+it focusable; Material's tooltip (content.tooltips) shows the meaning on hover, focus and tap. The
 expected terms are read here from includes/abbreviations.md with a regular expression of the
-test's own, not with the hook."""
+test's own, not with the extension."""
 
 from __future__ import annotations
 

@@ -3,7 +3,7 @@ own search (the query typed into the search box, the first result read from the 
 
 The pages that answer the questions (the issue's list): FAQ, Safety and regulation, Clinical
 studies. The References page is no search hit, and each glossary term is a hit of its own
-(hooks/glossary.py: each term a heading, so a section of Material's index); the terms are read
+(src/ucmsc/glossary.py: each term a heading, so a section of Material's index); the terms are read
 here from includes/abbreviations.md.
 
 Issue 21, item 4: results short enough to scan (tables and figures indexed as their caption and

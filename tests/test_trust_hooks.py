@@ -1,5 +1,6 @@
-"""Unit tests of hooks/review_dates.py, hooks/glossary.py and hooks/page_meta.py, and two small
-fixture builds showing that an editor's mistake fails the build with a clear message."""
+"""Unit tests of hooks/review_dates.py and hooks/page_meta.py, and small fixture builds showing
+that an editor's mistake (in a page's dates or in the glossary file of src/ucmsc/glossary.py)
+fails the build with a clear message. The glossary extension's own tests: tests/test_glossary.py."""
 
 from __future__ import annotations
 
@@ -14,7 +15,6 @@ from bs4 import BeautifulSoup
 from sitekit import ROOT, BuildFailed, build_site
 
 sys.path.insert(0, str(ROOT / "hooks"))
-import glossary  # noqa: E402
 import page_meta  # noqa: E402
 import review_dates  # noqa: E402
 
@@ -45,58 +45,6 @@ def test_bad_and_out_of_order_dates_name_the_line():
     assert problems == ["docs/a.md:3: next_review (2026-01-01) must come after reviewed (2027-01-01)."]
     same_day = review_dates.review_problems({"reviewed": D(2027, 1, 1), "next_review": D(2027, 1, 1)}, "docs/a.md", source)
     assert same_day and "must come after" in same_day[0]
-
-
-# glossary -----------------------------------------------------------------------------------------
-
-
-def test_parse_glossary():
-    terms = glossary.parse_glossary("*[RA]: Rheumatoid arthritis\n\n*[IL-6]: Interleukin 6\n")
-    assert [(t.term, t.meaning, t.line) for t in terms] == [("RA", "Rheumatoid arthritis", 1), ("IL-6", "Interleukin 6", 3)]
-
-
-def test_duplicate_definition_is_an_error_with_file_and_line():
-    with pytest.raises(glossary.GlossaryError) as err:
-        glossary.parse_glossary("*[RA]: Rheumatoid arthritis\n*[TNF]: Tumour necrosis factor\n*[RA]: Again\n")
-    message = str(err.value)
-    assert message.startswith("includes/abbreviations.md:3:")
-    assert "'RA' is defined twice (first on line 1)" in message
-
-
-def test_stray_line_is_an_error_with_line():
-    with pytest.raises(glossary.GlossaryError, match=r"abbreviations\.md:2: .*not a glossary definition"):
-        glossary.parse_glossary("*[RA]: Rheumatoid arthritis\nRA means rheumatoid arthritis\n")
-
-
-def test_listed_terms_sort_naturally_and_fold_plurals():
-    terms = glossary.parse_glossary("*[IL-17]: a\n*[MSCs]: b\n*[IL-6]: c\n*[MSC]: d\n*[acr]: e\n")
-    assert [t.term for t in glossary.listed_terms(terms)] == ["acr", "IL-6", "IL-17", "MSC"]
-
-
-def test_glossary_html_has_anchors_and_escapes():
-    out = glossary.glossary_html(glossary.parse_glossary("*[Wharton's jelly]: Cord <tissue>\n"))
-    assert '<h2 id="term-wharton-s-jelly" class="glossary-term"><dfn>Wharton&#x27;s jelly</dfn></h2>' in out
-    assert "<p>Cord &lt;tissue&gt;</p>" in out
-
-
-def test_add_tabindex_once():
-    html = '<p><abbr title="Rheumatoid arthritis">RA</abbr> <abbr tabindex="0" title="x">X</abbr> <abbreviation></p>'
-    out = glossary.add_tabindex(html)
-    assert out.count('tabindex="0"') == 2
-    assert "<abbreviation>" in out
-    assert glossary.add_tabindex(out) == out
-
-
-def test_no_tabindex_inside_links_buttons_or_summaries():
-    html = ('<a href="x">No <abbr title="a">MSC</abbr></a> <abbr title="b">RA</abbr>'
-            '<summary><abbr title="c">FAQ</abbr></summary><button><abbr title="d">X</abbr></button>'
-            '<p><abbr title="e">IL-6</abbr></p>')
-    out = glossary.add_tabindex(html)
-    assert '<a href="x">No <abbr title="a">MSC</abbr></a>' in out
-    assert '<abbr tabindex="0" title="b">RA</abbr>' in out
-    assert '<summary><abbr title="c">FAQ</abbr></summary>' in out
-    assert '<button><abbr title="d">X</abbr></button>' in out
-    assert '<abbr tabindex="0" title="e">IL-6</abbr>' in out
 
 
 # page_meta ----------------------------------------------------------------------------------------
@@ -177,18 +125,16 @@ def _fixture(tmp_path, abbreviations: str, page: str):
     (tmp_path / "includes").mkdir()
     (tmp_path / "includes" / "abbreviations.md").write_text(abbreviations, encoding="utf-8")
     (tmp_path / "docs" / "index.md").write_text(page, encoding="utf-8")
-    hooks = [str(ROOT / "hooks" / name) for name in ("review_dates.py", "glossary.py")]
+    # source_context: the project folder of the extensions is the fixture's, not the working directory
+    hooks = [str(ROOT / "hooks" / name) for name in ("source_context.py", "review_dates.py")]
     config = textwrap.dedent(
         f"""
         site_name: Fixture
         strict: true
         hooks: {json.dumps(hooks)}
         markdown_extensions:
-          - abbr
-          - pymdownx.snippets:
-              base_path: [!relative $config_dir/includes]
-              auto_append: [abbreviations.md]
-              check_paths: true
+          - ucmsc.glossary:
+              file: includes/abbreviations.md
         """
     )
     (tmp_path / "mkdocs.yml").write_text(config, encoding="utf-8")
@@ -201,8 +147,8 @@ GOOD_PAGE = "---\nreviewed: 2026-11-25\nnext_review: 2027-05-25\n---\n\n# Page\n
 def test_fixture_site_builds_with_focusable_abbreviations(tmp_path):
     config = _fixture(tmp_path, "*[RA]: Rheumatoid arthritis\n", GOOD_PAGE)
     build_site(config, tmp_path / "site")
-    html = (tmp_path / "site" / "index.html").read_text(encoding="utf-8")
-    assert '<abbr tabindex="0" title="Rheumatoid arthritis">RA</abbr>' in html
+    abbr = BeautifulSoup((tmp_path / "site" / "index.html").read_text(encoding="utf-8"), "lxml").select("abbr")
+    assert [(a.get_text(), a.get("title"), a.get("tabindex")) for a in abbr] == [("RA", "Rheumatoid arthritis", "0")]
 
 
 def test_duplicate_abbreviation_fails_the_build(tmp_path):
@@ -210,6 +156,14 @@ def test_duplicate_abbreviation_fails_the_build(tmp_path):
     with pytest.raises(BuildFailed) as err:
         build_site(config, tmp_path / "site")
     assert "includes/abbreviations.md:2: 'RA' is defined twice (first on line 1)" in str(err.value)
+    assert "Traceback" not in str(err.value)
+
+
+def test_stray_line_in_the_glossary_fails_the_build(tmp_path):
+    config = _fixture(tmp_path, "*[RA]: Rheumatoid arthritis\nRA means rheumatoid arthritis\n", GOOD_PAGE)
+    with pytest.raises(BuildFailed) as err:
+        build_site(config, tmp_path / "site")
+    assert "includes/abbreviations.md:2: 'RA means rheumatoid arthritis' is not a glossary definition" in str(err.value)
 
 
 def test_missing_review_date_fails_the_build(tmp_path):

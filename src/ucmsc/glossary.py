@@ -1,0 +1,286 @@
+"""The glossary: one list of abbreviations and terms, used three ways (``ucmsc.glossary``).
+
+A Python-Markdown extension, listed in mkdocs.yml's ``markdown_extensions`` as
+
+    - ucmsc.glossary:
+        file: includes/abbreviations.md
+
+``file`` (relative to the project folder, see ``context.resolve``) holds one definition a line in
+the ``abbr`` extension's syntax, ``*[TERM]: Meaning``. The extension
+
+* checks the file: a term defined twice or a line that is not a definition is reported as
+  ``includes/abbreviations.md:LINE: ...`` (a strict build then fails); the other lines still count;
+* hands the terms to Python-Markdown's ``abbr`` extension through its public API, so each use of a
+  term on any page becomes ``<abbr title>``. ucmsc.glossary brings ``abbr`` with it: do not list
+  ``abbr`` as well (if it is listed, it must come before ucmsc.glossary, which then loads the terms
+  into that one; listed after, it would replace the glossary's, which is reported);
+* keeps, on each page, the ``<abbr>`` at the first use of each term only (the first outside a link,
+  button or summary; the very first if every use is inside one) and writes the other uses as plain
+  text; the kept one gets ``tabindex="0"`` unless it is inside a link, button or summary (which take
+  the focus themselves). Material's tooltip (feature ``content.tooltips``) shows the meaning on
+  hover, focus and tap; a keyboard user meets each term once a page, not at every use;
+* draws the sorted glossary where a page writes the block ``/// glossary`` (and ``///`` on the next
+  line): each term a heading with its anchor (``term-...``) and its meaning below it, so Material's
+  search indexes each term as a section of its own. The list is raw HTML: its headings stay out of
+  the page's table of contents and its words are not marked as abbreviations. A plural whose
+  singular is defined ("MSCs", "MSC") is listed once, under the singular.
+
+The file is parsed once per content (a build reads it once a page and parses it once).
+"""
+
+from __future__ import annotations
+
+import functools
+import html
+import re
+import xml.etree.ElementTree as etree
+from dataclasses import dataclass
+from html.parser import HTMLParser
+
+from markdown import Extension, Markdown
+from markdown.extensions.abbr import AbbrExtension
+from markdown.treeprocessors import Treeprocessor
+from markdown.util import HTML_PLACEHOLDER_RE
+from pymdownx.blocks import BlocksExtension
+from pymdownx.blocks.block import Block
+
+from ucmsc import context
+
+DEFAULT_FILE = "includes/abbreviations.md"
+DEFINITION = re.compile(r"^\*\[(?P<term>[^\]]+)\]:\s*(?P<meaning>\S.*)$")
+# Interactive elements: an <abbr> inside one must not be focusable itself (invalid HTML, and the
+# keyboard already stops on the link or button).
+INTERACTIVE = {"a", "button", "summary"}
+# after abbr's tree processor (7), which makes the <abbr> elements; before toc (5)
+TREE_PRIORITY = 6
+
+
+@dataclass(frozen=True)
+class Term:
+    term: str
+    meaning: str
+    line: int
+
+
+@dataclass(frozen=True)
+class Glossary:
+    terms: tuple[Term, ...]
+    problems: tuple[str, ...]  # messages, each "file:line: ..."
+
+    def meanings(self) -> dict[str, str]:
+        return {t.term: t.meaning for t in self.terms}
+
+
+@functools.lru_cache(maxsize=8)
+def parse(text: str, source: str = DEFAULT_FILE) -> Glossary:
+    """Every definition in ``text`` (the first of a term defined twice) and a message for each
+    line that is not one. Cached by content: each page of a build asks again."""
+    terms: list[Term] = []
+    problems: list[str] = []
+    first_seen: dict[str, int] = {}
+    for number, raw in enumerate(text.splitlines(), start=1):
+        line = raw.strip()
+        if not line:
+            continue
+        match = DEFINITION.match(line)
+        if not match:
+            problems.append(f"{source}:{number}: '{line}' is not a glossary definition. "
+                            "Write one term per line as '*[TERM]: Meaning'.")
+            continue
+        term, meaning = match["term"].strip(), match["meaning"].strip()
+        if term in first_seen:
+            problems.append(f"{source}:{number}: '{term}' is defined twice (first on line {first_seen[term]}). "
+                            "Keep one definition and delete the other.")
+            continue
+        first_seen[term] = number
+        terms.append(Term(term, meaning, number))
+    return Glossary(tuple(terms), tuple(problems))
+
+
+def load(file: str = DEFAULT_FILE) -> Glossary:
+    """The glossary file of the configuration, read now (it may have changed since the last page)."""
+    path = context.resolve(file)
+    shown = context.shown(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        return Glossary((), (f"{shown}: cannot read the glossary ({exc.strerror}); it holds the site's "
+                             "abbreviations, one '*[TERM]: Meaning' per line. Create it or fix the 'file:' "
+                             "option of ucmsc.glossary in mkdocs.yml.",))
+    return parse(text, shown)
+
+
+# ------------------------------------------------------------------------ the glossary list
+
+def anchor(term: str) -> str:
+    """The glossary page's anchor for ``term``: 'term-' and the term in lower case, hyphenated."""
+    slug = re.sub(r"[^0-9a-z]+", "-", term.lower()).strip("-")
+    return f"term-{slug}"
+
+
+def _natural(term: str):
+    return [int(part) if part.isdigit() else part for part in re.split(r"(\d+)", term.casefold())]
+
+
+def listed_terms(terms) -> list[Term]:
+    """Terms to list on the glossary page, sorted; a plural ('MSCs') is folded into its singular."""
+    names = {t.term for t in terms}
+    kept = [t for t in terms if not (t.term.endswith("s") and t.term[:-1] in names)]
+    return sorted(kept, key=lambda t: _natural(t.term))
+
+
+def glossary_html(terms) -> str:
+    """One heading per term with its (unique) anchor, its meaning in the paragraph below."""
+    rows, seen = [], set()
+    for t in listed_terms(terms):
+        ident = anchor(t.term)
+        while ident in seen:
+            ident += "-x"
+        seen.add(ident)
+        rows.append(f'<h2 id="{ident}" class="glossary-term"><dfn>{html.escape(t.term)}</dfn></h2>\n'
+                    f"<p>{html.escape(t.meaning)}</p>")
+    return '<div class="glossary-list">\n' + "\n".join(rows) + "\n</div>"
+
+
+class GlossaryBlock(Block):
+    """``/// glossary``: the sorted list of every term; no argument, options or content."""
+
+    NAME = "glossary"
+    ARGUMENT = False
+
+    def on_markdown(self) -> str:
+        return "raw"
+
+    def on_create(self, parent: etree.Element) -> etree.Element:
+        self.content = etree.Element("div")  # whatever an editor wrote inside: never shown
+        holder = etree.SubElement(parent, "p")  # the raw HTML replaces the whole paragraph
+        holder.text = self.md.htmlStash.store(glossary_html(self.config["extension"].glossary.terms))
+        return holder
+
+    def on_add(self, block: etree.Element) -> etree.Element:
+        return self.content
+
+    def on_end(self, block: etree.Element) -> None:
+        if (self.content.text or "").strip() or len(self.content):
+            context.warn(f"{context.where(_line_of('/// glossary'))}: the block /// glossary takes no content "
+                         "(it is drawn from the glossary file); remove the text between its two /// lines.")
+
+
+def _line_of(needle: str) -> int | None:
+    source = context.current_source() or ""
+    return next((i for i, line in enumerate(source.splitlines(), start=1) if needle in line), None)
+
+
+# ------------------------------------------------------------------------ first use per page
+
+class FirstUse(Treeprocessor):
+    """One ``<abbr>`` per term and page, the first outside a link, button or summary, focusable."""
+
+    def __init__(self, md: Markdown, extension: GlossaryExtension):
+        super().__init__(md)
+        self.extension = extension
+
+    def run(self, root: etree.Element) -> None:
+        self.extension.check_abbr()
+        for p in root.iter("p"):  # "/// glossary | x": not a block (it takes no argument or option)
+            match = re.match(r"/{3,}[ ]*glossary\b[^\n]*", p.text or "")
+            if match:
+                context.warn(f"{context.where(_line_of(match.group(0)))}: '{match.group(0).strip()}' was not drawn: "
+                             "the block /// glossary takes no argument or option. Write /// glossary on a line "
+                             "of its own, then /// on the next line.")
+        uses: dict[str, list[tuple[etree.Element, etree.Element, bool]]] = {}
+        raw = _RawTags(self.md)  # links and buttons written as inline HTML: tags stashed in the text
+
+        def walk(parent: etree.Element, inside: bool) -> None:
+            raw.read(parent.text)
+            for child in parent:
+                if child.tag == "abbr":
+                    uses.setdefault(child.text or "", []).append((child, parent, inside or raw.open > 0))
+                walk(child, inside or child.tag in INTERACTIVE)
+                raw.read(child.tail)
+
+        walk(root, False)
+        for found in uses.values():
+            kept = next((use for use in found if not use[2]), found[0])
+            for use in found:
+                if use is not kept:
+                    _to_text(*use[:2])
+            abbr, _, inside = kept
+            if not inside and "tabindex" not in abbr.attrib:
+                attributes = {"tabindex": "0", **abbr.attrib}  # tabindex first, as the pages always had it
+                abbr.attrib.clear()
+                abbr.attrib.update(attributes)
+
+
+class _RawTags(HTMLParser):
+    """Counts the links, buttons and summaries opened by inline HTML (``<a href="...">RA</a>`` in a
+    paragraph): Python-Markdown keeps such tags in its stash and leaves a placeholder in the text."""
+
+    def __init__(self, md: Markdown):
+        super().__init__(convert_charrefs=True)
+        self.stash = md.htmlStash
+        self.open = 0
+
+    def read(self, text: str | None) -> None:
+        for match in HTML_PLACEHOLDER_RE.finditer(text or ""):
+            index = int(match.group(1))
+            if index < len(self.stash.rawHtmlBlocks) and isinstance(self.stash.rawHtmlBlocks[index], str):
+                self.feed(self.stash.rawHtmlBlocks[index])
+
+    def handle_starttag(self, tag: str, attrs) -> None:
+        if tag in INTERACTIVE:
+            self.open += 1
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in INTERACTIVE:
+            self.open = max(self.open - 1, 0)
+
+
+def _to_text(element: etree.Element, parent: etree.Element) -> None:
+    """Replace ``element`` by its text (an <abbr> holds text only)."""
+    text = "".join(element.itertext()) + (element.tail or "")
+    index = list(parent).index(element)
+    if index:
+        before = parent[index - 1]
+        before.tail = (before.tail or "") + text
+    else:
+        parent.text = (parent.text or "") + text
+    parent.remove(element)
+
+
+# ------------------------------------------------------------------------ the extension
+
+class GlossaryExtension(BlocksExtension):
+    def __init__(self, **kwargs):
+        self.config = {"file": [DEFAULT_FILE, "The glossary file ('*[TERM]: Meaning' lines), relative to the project folder"]}
+        super().__init__(**kwargs)
+        self.glossary = Glossary((), ())
+        self.abbr: AbbrExtension | None = None
+
+    def extendMarkdownBlocks(self, md: Markdown, block_mgr) -> None:
+        self.md = md
+        md.registerExtension(self)
+        self.glossary = load(self.getConfig("file"))
+        for message in self.glossary.problems:
+            context.warn(message)
+        listed = [e for e in md.registeredExtensions if isinstance(e, AbbrExtension)]
+        if listed:  # abbr listed before ucmsc.glossary: give it the terms
+            self.abbr = listed[-1]
+            self.abbr.load_glossary(self.glossary.meanings())
+        else:
+            self.abbr = AbbrExtension(glossary=self.glossary.meanings())
+            md.registerExtensions([self.abbr], {})
+        block_mgr.register(GlossaryBlock, {"extension": self})
+        md.treeprocessors.register(FirstUse(md, self), "ucmsc-glossary-first-use", TREE_PRIORITY)
+
+    def check_abbr(self) -> None:
+        """``abbr`` listed after ucmsc.glossary replaces the one that holds the terms: say so."""
+        last = [e for e in self.md.registeredExtensions if isinstance(e, AbbrExtension)][-1]
+        if last is not self.abbr:
+            context.warn("mkdocs.yml: the extension 'abbr' is listed after 'ucmsc.glossary', so pages get none "
+                         "of the glossary's meanings. ucmsc.glossary brings abbr with it: remove '- abbr' "
+                         "from markdown_extensions (or list it before ucmsc.glossary).")
+
+
+def makeExtension(**kwargs) -> GlossaryExtension:  # noqa: N802 - Python-Markdown's entry point
+    return GlossaryExtension(**kwargs)
