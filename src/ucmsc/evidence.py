@@ -479,7 +479,7 @@ def forest_plot(ev: data.Evidence, here: str | None, raw, comparison: data.Compa
                             "data-total": arm.control_total}, f"{arm.control_events} of {arm.control_total}")
             attrs = {"data-label": "Risk ratio (95% CI)"}
             if rr is not None:
-                attrs.update({"data-rr": f"{rr.estimate:.4f}", "data-low": f"{rr.low:.4f}", "data-high": f"{rr.high:.4f}"})
+                attrs.update({"data-rr": f"{rr.estimate:.6g}", "data-low": f"{rr.low:.6g}", "data-high": f"{rr.high:.6g}"})
             text = "Not estimable (no events in either group)" if rr is None else interval_text(rr.estimate, rr.low, rr.high)
             if rr is not None and rr.corrected:
                 text += ", with 0.5 added to each cell"
