@@ -5,9 +5,14 @@ A page says in Markdown what it shows; the content comes from data/*.yaml (``ucm
     /// evidence-table
     ///
 
-``/// evidence-table``, ``/// summary-of-findings``, ``/// trials-table`` and ``/// evidence-map``
-(pymdownx.blocks, each closed by ``///`` on the next line) draw the table of clinical studies,
-the GRADE summary of findings, the registered trials and the evidence map. Inline, in any text:
+``/// evidence-table``, ``/// summary-of-findings``, ``/// trials-table``, ``/// evidence-map`` and
+``/// risk-of-bias`` (pymdownx.blocks, each closed by ``///`` on the next line) draw the table of
+clinical studies, the GRADE summary of findings (one table per comparison), the registered
+trials, the evidence map and each study's risk of bias. ``/// forest-plot`` takes the option
+``comparison: <id>`` (and optionally ``outcome: <id>``), indented on the lines after it, and draws
+that comparison's forest plots: risk ratios and 95% CIs computed here from the arm counts in
+data/outcomes.yaml (``risk_ratio``), a published pooled estimate only as the cited paper gave it.
+Inline, in any text:
 
     [=studies-count]  [=studies-count umbilical]  [=studies-count other]   -> "nine", "four", ...
     [=trials-count]                                                          -> "five"
@@ -375,6 +380,12 @@ def _x(value: float, left: float, width: float) -> float:
     return left + width * (math.log10(clipped) - lo) / (hi - lo)
 
 
+def _in_sentence(name: str) -> str:
+    """A group's name inside a sentence: "Placebo or no cells" -> "placebo or no cells"; an
+    initialism ("UC-MSCs alone") keeps its capitals."""
+    return name[:1].lower() + name[1:] if name[1:2].islower() else name
+
+
 def forest_svg(ev: data.Evidence, g: data.Graded, comparison: data.Comparison) -> str:
     """A forest plot as SVG: per study a square at the risk ratio and a line for its 95% CI,
     then the published pooled estimate (a diamond), on a log axis with a line at 1. Drawn in
@@ -457,7 +468,7 @@ def forest_plot(ev: data.Evidence, here: str | None, raw, comparison: data.Compa
         pooled = (f" The diamond is the pooled estimate published by the cited meta-analysis, not recomputed "
                   f"here [{'; '.join('@' + k for k in o.pooled.cite)}]." if o.pooled else "")
         _el(figure, "figcaption", {},
-            f"**{cell(o.outcome)}**: {cell(comparison.arm)} against {cell(comparison.control).lower()}. "
+            f"**{cell(o.outcome)}**: {cell(comparison.arm)} against {cell(_in_sentence(comparison.control or ''))}. "
             f"Each square is one study's risk ratio, computed here from the counts in the table below, and its "
             f"line the 95% confidence interval; a ratio above 1 means more often with {cell(comparison.arm)}. "
             f"The axis is logarithmic; arrows mean the interval goes on beyond it.{note}{pooled}")
@@ -636,7 +647,8 @@ def script_html(source: str) -> str:
 # ------------------------------------------------------------------------ the extension
 
 class _EvidenceBlock(Block):
-    """A block drawn from the data; it takes no argument, no options and no content."""
+    """A block drawn from the data; it takes no argument and no content (and no options, unless
+    the subclass declares them in OPTIONS)."""
 
     ARGUMENT = False
 
