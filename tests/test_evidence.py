@@ -314,7 +314,7 @@ def _fixture_site(tmp, site_url: str, data_text: str) -> Path:
     (no citations: the generated [@key] stay as text)."""
     (tmp / "data").mkdir(parents=True, exist_ok=True)
     (tmp / "data" / "studies.yaml").write_text(data_text, encoding="utf-8")
-    for name in ("data/outcomes.yaml", "data/trials.yaml", "references.bib"):
+    for name in ("data/outcomes.yaml", "data/trials.yaml", "data/risk_of_bias.yaml", "references.bib"):
         shutil.copy(ROOT / name, tmp / name)
     docs = tmp / "docs"
     (docs / "assets/stylesheets").mkdir(parents=True, exist_ok=True)

@@ -216,9 +216,17 @@ def test_a_study_without_plain_result_shows_the_main_result_alone(tmp_path):
 # ------------------------------------------------------------------- summary of findings
 
 
+ROB_RAW = yaml.safe_load((ROOT / "data/risk_of_bias.yaml").read_text(encoding="utf-8"))
+ROB = {r["study"]: r for r in ROB_RAW["studies"]}
+COMPARISONS = {c["id"]: c for c in OUTCOMES_RAW["comparisons"]}
+
+
 def _expected_grade(outcome: dict) -> tuple[str | None, str]:
+    """GRADE from the YAML read here: start high when a study is a randomised comparison (RoB 2)."""
+    if COMPARISONS[outcome["comparison"]]["kind"] == "single-group":
+        return None, "none"
     if outcome["studies"]:
-        start = "high" if any(BY_ID[s]["label"] in ("strength-a", "strength-b") for s in outcome["studies"]) else "low"
+        start = "high" if any(ROB[s]["tool"] == "RoB 2" for s in outcome["studies"]) else "low"
     elif outcome.get("external"):
         start = outcome["start"]
     else:
@@ -226,30 +234,200 @@ def _expected_grade(outcome: dict) -> tuple[str | None, str]:
     return start, GRADES[max(0, GRADES.index(start) - sum(d["levels"] for d in outcome["downgrades"]))]
 
 
-def test_summary_of_findings_rows_from_the_data():
+def test_summary_of_findings_one_table_per_comparison_rows_from_the_data():
     page = render("/// summary-of-findings\n///\n", page="docs/evidence/summary.md")
-    assert squash(page.select_one("div.sof > p.sof__comparison").get_text()) == f"Comparison: {squash(OUTCOMES_RAW['comparison'])}"
-    rows = page.select("table#sof-table > tbody > tr")
-    assert [r["id"] for r in rows] == [f"sof-{o['id']}" for o in OUTCOMES_RAW["outcomes"]]
-    for row, outcome in zip(rows, OUTCOMES_RAW["outcomes"]):
-        n = sum(BY_ID[s]["n"] for s in outcome["studies"])
-        assert row["data-studies"] == str(len(outcome["studies"])) and row["data-participants"] == str(n)
-        start, grade = _expected_grade(outcome)
-        assert row["data-certainty"] == grade == outcome["certainty"]
-        who = row.find("td", attrs={"data-label": "Studies and participants"})
-        for sid in outcome["studies"]:
-            link = who.find("a", string=BY_ID[sid]["study"])
-            assert link["href"] == f"studies.md#study-{sid}"
-        certainty = squash(row.find("td", attrs={"data-label": "Certainty"}).get_text(" "))
-        if grade == "none":
-            assert certainty.startswith("Not graded")
-        else:
-            assert f"{grade.capitalize()} Starts {start}" in certainty
-            for d in outcome["downgrades"]:
-                assert f"{d['domain'].capitalize()} −{d['levels']}:" in certainty
-        effect = row.find("td", attrs={"data-label": "Effect against control"}).get_text(" ")
-        for key in re.findall(r"@([\w-]+)", outcome["effect"]):
-            assert f"@{key}" in effect  # left for the citation extension
+    used = [c for c in COMPARISONS if any(o["comparison"] == c for o in OUTCOMES_RAW["outcomes"])]
+    tables = page.select("div#sof-table table.sof__table")
+    assert [t["id"] for t in tables] == [f"sof-table-{c}" for c in used]
+    for table, cid in zip(tables, used):
+        comparison = COMPARISONS[cid]
+        intro = table.find_previous_sibling("p", class_="sof__comparison")
+        assert squash(intro.get_text()) == f"Comparison: {squash(comparison['name'])}"
+        outcomes = [o for o in OUTCOMES_RAW["outcomes"] if o["comparison"] == cid]
+        rows = table.select(":scope > tbody > tr")
+        assert [r["id"] for r in rows] == [f"sof-{o['id']}" for o in outcomes]
+        for row, outcome in zip(rows, outcomes):
+            n = sum(BY_ID[s]["n"] for s in outcome["studies"])
+            assert row["data-studies"] == str(len(outcome["studies"])) and row["data-participants"] == str(n)
+            assert row["data-comparison"] == cid
+            start, grade = _expected_grade(outcome)
+            assert row["data-certainty"] == grade == outcome["certainty"]
+            who = row.find("td", attrs={"data-label": "Studies and participants"})
+            for sid in outcome["studies"]:
+                link = who.find("a", string=BY_ID[sid]["study"])
+                assert link["href"] == f"studies.md#study-{sid}"
+            certainty = squash(row.find("td", attrs={"data-label": "Certainty"}).get_text(" "))
+            if grade == "none":
+                assert certainty.startswith("Not graded")
+                if comparison["kind"] == "single-group":
+                    assert "no comparative estimate" in certainty
+            else:
+                assert f"{grade.capitalize()} Starts {start}" in certainty
+                for d in outcome["downgrades"]:
+                    assert f"{d['domain'].capitalize()} −{d['levels']}:" in certainty
+            label = "Effect" if comparison["kind"] == "comparative" else "Result (no comparative estimate)"
+            effect = row.find("td", attrs={"data-label": label}).get_text(" ")
+            for key in re.findall(r"@([\w-]+)", outcome["effect"]):
+                assert f"@{key}" in effect  # left for the citation extension
+            rob = squash(row.find("td", attrs={"data-label": "Risk of bias"}).get_text(" "))
+            for sid in outcome["studies"]:
+                if ROB[sid]["tool"] != "none":
+                    assert f"{BY_ID[sid]['study']}: " in rob and f"{ROB[sid]['overall']} ({ROB[sid]['tool']})" in rob
+            declared = sum(d["levels"] for d in outcome["downgrades"] if d["domain"] == "risk of bias")
+            if outcome["studies"] and comparison["kind"] == "comparative":
+                assert rob.endswith(f"−{declared} level{'' if declared == 1 else 's'}" if declared else "none"), rob
+
+
+def _rob_rule(studies: list[str]) -> int:
+    """The risk-of-bias downgrade rule of CONTRIBUTING.md, written out here from the YAML."""
+    total = sum(BY_ID[s]["n"] for s in studies)
+    cls = {"low": 0, "some concerns": 1, "moderate": 1, "high": 2, "serious": 2, "critical": 3}
+    worse = sum(BY_ID[s]["n"] for s in studies if cls[ROB[s]["overall"]] >= 2)
+    concerns = sum(BY_ID[s]["n"] for s in studies if cls[ROB[s]["overall"]] >= 1)
+    if any(cls[ROB[s]["overall"]] == 3 for s in studies) or 2 * worse > total:
+        return 2
+    return 1 if worse or 2 * concerns > total else 0
+
+
+@pytest.mark.parametrize("outcome", [o for o in OUTCOMES_RAW["outcomes"] if o["studies"]
+                                     and COMPARISONS[o["comparison"]]["kind"] == "comparative"],
+                         ids=lambda o: o["id"])
+def test_each_risk_of_bias_downgrade_follows_the_rule_from_the_judgements(outcome):
+    declared = sum(d["levels"] for d in outcome["downgrades"] if d["domain"] == "risk of bias")
+    assert declared == _rob_rule(outcome["studies"])
+
+
+# ---------------------------------------------------------------------------- risk of bias
+
+JUDGEMENT_SYMBOLS = {"low": "✓", "some concerns": "!", "moderate": "!", "high": "✗", "serious": "✗",
+                     "critical": "✗✗", "no information": "?"}
+
+
+def test_risk_of_bias_tables_show_every_judgement_as_word_and_symbol_with_its_support():
+    page = render("/// risk-of-bias\n///\n", page="docs/evidence/summary.md")
+    for tool in ("RoB 2", "ROBINS-I"):
+        entries = [r for r in ROB_RAW["studies"] if r["tool"] == tool]
+        table = page.select_one(f"table#rob-table-{re.sub('[^a-z0-9]+', '-', tool.lower()).strip('-')}")
+        heads = [squash(th.get_text()) for th in table.select("thead th")]
+        assert heads == ["Study"] + [d.capitalize() for d in ROB_RAW["tools"][tool]] + ["Overall"]
+        rows = table.select("tbody > tr")
+        assert [r["id"] for r in rows] == [f"rob-{e['study']}" for e in entries]
+        for row, entry in zip(rows, entries):
+            assert row.th.find("a", string=BY_ID[entry["study"]]["study"])["href"] == f"details.md#study-{entry['study']}"
+            cells = row.find_all("td")
+            for td, domain in zip(cells, entry["domains"]):
+                word = domain["judgement"]
+                assert td["data-judgement"] == word
+                assert squash(td.get_text(" ")) == f"{JUDGEMENT_SYMBOLS[word]} {word.capitalize()}"
+                assert td.select_one(".rob__symbol")["aria-hidden"] == "true"  # the word is read, not the symbol
+            overall = squash(cells[-1].get_text(" "))
+            assert overall.startswith(f"{JUDGEMENT_SYMBOLS[entry['overall']]} {entry['overall'].capitalize()}")
+            why = page.select_one(f"details#rob-why-{entry['study']}")
+            items = why.select("li")
+            assert [li["data-domain"] for li in items] == [d["domain"] for d in entry["domains"]]
+            for li, domain in zip(items, entry["domains"]):
+                text = squash(li.get_text(" "))
+                assert squash(domain["support"]) in text
+                if domain.get("quote"):
+                    assert f"“{squash(domain['quote'])}”" in text
+                for key in domain["cite"]:
+                    assert f"@{key}" in text
+    single = page.select("ul.rob__none > li")
+    assert [li["id"] for li in single] == [f"rob-{r['study']}" for r in ROB_RAW["studies"] if r["tool"] == "none"]
+
+
+# ---------------------------------------------------------------------------- forest plots
+
+def _statsmodels_rr(a: int, n1: int, c: int, n2: int):
+    """Risk ratio and 95% CI by statsmodels, from the table with 0.5 added to every cell when one is zero."""
+    import numpy as np
+    from statsmodels.stats.contingency_tables import Table2x2
+
+    cells = np.array([[a, n1 - a], [c, n2 - c]], dtype=float)
+    if (cells == 0).any():
+        cells += 0.5
+    table = Table2x2(cells, shift_zeros=False)
+    low, high = table.riskratio_confint(alpha=0.05)
+    return table.riskratio, low, high
+
+
+FOREST = [(o, arm) for o in OUTCOMES_RAW["outcomes"] for arm in o.get("forest", [])]
+
+
+@pytest.mark.parametrize("outcome, arm", FOREST, ids=[f"{o['id']}-{a['study']}" for o, a in FOREST])
+def test_forest_risk_ratio_and_interval_equal_statsmodels(outcome, arm):
+    page = render(f"/// forest-plot\n    comparison: {outcome['comparison']}\n    outcome: {outcome['id']}\n///\n",
+                  page="docs/evidence/summary.md")
+    row = page.select_one(f"table#forest-table-{outcome['id']} tr[data-study={arm['study']}]")
+    rr, low, high = _statsmodels_rr(arm["events"], arm["total"], arm["control_events"], arm["control_total"])
+    cell = row.find("td", attrs={"data-label": "Risk ratio (95% CI)"})
+    assert float(cell["data-rr"]) == pytest.approx(rr, rel=1e-3)
+    assert float(cell["data-low"]) == pytest.approx(low, rel=1e-3)
+    assert float(cell["data-high"]) == pytest.approx(high, rel=1e-3)
+    assert squash(cell.get_text()).startswith(f"{rr:.2f} (95% CI {low:.2f} to {high:.2f})")
+    zero = 0 in (arm["events"], arm["total"] - arm["events"], arm["control_events"], arm["control_total"] - arm["control_events"])
+    assert ("0.5 added to each cell" in cell.get_text()) == zero
+    arms = row.find_all("td")[1:3]
+    assert [squash(td.get_text()) for td in arms] == [f"{arm['events']} of {arm['total']}",
+                                                      f"{arm['control_events']} of {arm['control_total']}"]
+    # the plot: the square sits at the risk ratio on the log axis (0.01 to 100 over 336 units from x=12)
+    svg = page.select_one(f"figure#forest-{outcome['id']} svg")
+    square = svg.select("rect.forest__point")[outcome["forest"].index(arm)]
+    import math
+    x = 12 + 336 * (math.log10(rr) + 2) / 4
+    assert float(square["x"]) + 5 == pytest.approx(x, abs=0.1)
+
+
+def test_forest_plot_of_a_comparison_with_its_published_pool_and_text_alternative():
+    for cid, comparison in COMPARISONS.items():
+        outcomes = [o for o in OUTCOMES_RAW["outcomes"] if o["comparison"] == cid and o.get("forest")]
+        if not outcomes:
+            continue
+        page = render(f"/// forest-plot\n    comparison: {cid}\n///\n", page="docs/evidence/summary.md")
+        figures = page.select("figure.forest__figure")
+        assert [f["data-outcome"] for f in figures] == [o["id"] for o in outcomes]
+        for figure, outcome in zip(figures, outcomes):
+            svg = figure.find("svg")
+            assert svg["role"] == "img" and svg.find("title") and svg.find("desc")
+            assert svg["aria-labelledby"] == f"{svg.find('title')['id']} {svg.find('desc')['id']}"
+            assert not re.search(r"(fill|stroke|style)=\"[^\"]*(#|rgb)", str(svg))  # currentColor only
+            table = page.select_one(f"table#forest-table-{outcome['id']}")
+            assert table is not None  # the numbers as a table: the plot's text alternative
+            heads = [squash(th.get_text()) for th in table.select("thead th")]
+            assert heads[2:4] == [comparison["arm"], comparison["control"]]
+            pooled = outcome.get("pooled")
+            diamonds = svg.select("path.forest__diamond")
+            assert len(diamonds) == (1 if pooled else 0)
+            if pooled:
+                row = table.select_one("tr[data-pooled]")
+                cell = row.find("td", attrs={"data-label": "Risk ratio (95% CI)"})
+                assert squash(cell.get_text()).startswith(
+                    f"{pooled['estimate']:.2f} (95% CI {pooled['low']:.2f} to {pooled['high']:.2f}); I² {pooled['i2']}")
+                for key in pooled["cite"]:
+                    assert f"@{key}" in row.get_text() and f"@{key}" in figure.figcaption.get_text()
+                desc = svg.find("desc").get_text()
+                assert f"{pooled['estimate']:.2f} (95% CI {pooled['low']:.2f} to {pooled['high']:.2f})" in desc
+
+
+@pytest.mark.parametrize("options, needle", [
+    ("", "it is missing"),
+    ("    comparison: cells-vs-nothing\n", "'cells-vs-nothing' is not one"),
+    ("    comparison: single-group\n", "'single-group' is not one"),
+    ("    comparison: ifn-vs-cells\n    outcome: acr20\n", "outcome 'acr20' has no arm counts in comparison 'ifn-vs-cells'"),
+])
+def test_forest_plot_option_mistakes_name_the_page_line(messages, options, needle):
+    text = f"# Plots\n\nIntro.\n\n/// forest-plot\n{options}///\n"
+    page = render(text, page=None)
+    assert page.find("svg") is None
+    assert len(messages) == 1 and needle in messages[0], messages
+    assert messages[0].startswith("line 5: /// forest-plot"), messages  # the page is unknown here: its line
+
+
+def test_forest_plot_unknown_option_names_the_page_line(messages):
+    page = render("# Plots\n\n/// forest-plot\n    compare: ifn-vs-cells\n///\n", page=None)
+    assert page.find("svg") is None
+    assert len(messages) == 1 and messages[0].startswith("line 3: '/// forest-plot' was not drawn: /// forest-plot "
+                                                         "takes no argument and only the options 'comparison:'"), messages
 
 
 # ----------------------------------------------------------------------- registered trials

@@ -21,6 +21,7 @@ from ucmsc import context, data
 STUDIES_RAW = yaml.safe_load((ROOT / "data/studies.yaml").read_text(encoding="utf-8"))
 OUTCOMES_RAW = yaml.safe_load((ROOT / "data/outcomes.yaml").read_text(encoding="utf-8"))
 TRIALS_RAW = yaml.safe_load((ROOT / "data/trials.yaml").read_text(encoding="utf-8"))
+ROB_RAW = yaml.safe_load((ROOT / "data/risk_of_bias.yaml").read_text(encoding="utf-8"))
 FIRST = STUDIES_RAW["studies"][0]
 TRIAL = TRIALS_RAW["trials"][0]
 
@@ -69,13 +70,15 @@ def test_the_real_data_loads_with_computed_counts_and_grades(project):
     assert [t.id for t in ev.trials] == [t["id"] for t in TRIALS_RAW["trials"]]
     assert ev.evidence_current_to == TRIALS_RAW["evidence_current_to"]
     n = {s["id"]: s["n"] for s in STUDIES_RAW["studies"]}
-    label = {s["id"]: s["label"] for s in STUDIES_RAW["studies"]}
+    tool = {r["study"]: r["tool"] for r in ROB_RAW["studies"]}
+    kind = {c["id"]: c["kind"] for c in OUTCOMES_RAW["comparisons"]}
+    assert list(ev.comparisons) == list(kind)
     for graded, raw in zip(ev.outcomes, OUTCOMES_RAW["outcomes"]):
         assert graded.outcome.id == raw["id"]
         assert graded.n_studies == len(raw["studies"]) and graded.participants == sum(n[s] for s in raw["studies"])
-        randomised = any(label[s] in ("strength-a", "strength-b") for s in raw["studies"])
+        randomised = any(tool[s] == "RoB 2" for s in raw["studies"])  # a randomised comparison starts high
         start = ("high" if randomised else "low") if raw["studies"] else raw.get("start")
-        assert graded.start == start, raw["id"]
+        assert graded.start == (None if kind[raw["comparison"]] == "single-group" else start), raw["id"]
     assert ev.count("umbilical") + ev.count("other") == ev.count() == len(STUDIES_RAW["studies"])
 
 
@@ -154,22 +157,60 @@ CASES = [
      f"study '{FIRST['id']}': the id is used twice; give each study its own id."),
     ("data/studies.yaml", "studies:\n", "studies:\n  - id: x\n    study: [unclosed\n", ("    study: [unclosed", None),
      "this is not valid YAML"),
-    ("data/outcomes.yaml", "studies: [alvarogracia2017, he2020]", "studies: [alvarogracia2017, nosuchstudy2020]",
+    ("data/outcomes.yaml", "studies: [alvarogracia2017]\n", "studies: [alvarogracia2017, nosuchstudy2020]\n",
      ("  - id: acr20", None), "outcome 'acr20': study 'nosuchstudy2020' is not in data/studies.yaml. Use one of:"),
-    ("data/outcomes.yaml", "studies: [alvarogracia2017, he2020]", "studies: [he2020, he2020]",
+    ("data/outcomes.yaml", "studies: [alvarogracia2017]\n", "studies: [alvarogracia2017, alvarogracia2017]\n",
      ("  - id: acr20", None), "outcome 'acr20': a study is listed twice under 'studies'."),
     ("data/outcomes.yaml", "      - domain: indirectness\n", "      - domain: indirect\n", ("domain: indirect", None),
      "outcome 'acr20': domain must be one of risk of bias, inconsistency, indirectness, imprecision, publication bias"),
     ("data/outcomes.yaml", "        reason: ", "        why: ", ("        why: ", None),
      "outcome 'acr20': unknown field 'downgrades, item 1, why'."),
-    ("data/outcomes.yaml", "        reason: ", "        why: ", ("      - domain: indirectness", None),
+    ("data/outcomes.yaml", "        reason: ", "        why: ", ("      - domain: risk of bias", None),
      "outcome 'acr20': downgrades, item 1 is missing the required field 'reason'."),
     ("data/outcomes.yaml", "        levels: 1\n", "        levels: 3\n", ("levels: 3", None),
      "outcome 'acr20': levels must be 1 (serious) or 2 (very serious), not 3."),
     ("data/outcomes.yaml", "    certainty: very low\n", "    certainty: moderate\n", ("  - id: acr20", None),
      "outcome 'acr20': certainty is 'moderate' but GRADE gives 'very low'"),
-    ("data/outcomes.yaml", "    studies: [alvarogracia2017, he2020]\n", "    studies: [alvarogracia2017, he2020]\n    start: low\n",
+    ("data/outcomes.yaml", "    studies: [alvarogracia2017]\n", "    studies: [alvarogracia2017]\n    start: low\n",
      ("  - id: acr20", None), "outcome 'acr20': remove 'start'"),
+    ("data/outcomes.yaml", "    comparison: cells-vs-control\n", "    comparison: cells-vs-placebo\n",
+     ("comparison: cells-vs-placebo", None),
+     "outcome 'acr20': comparison 'cells-vs-placebo' is not listed under 'comparisons:' (cells-vs-control, "),
+    ("data/outcomes.yaml", "      - domain: risk of bias\n        levels: 1\n", "      - domain: risk of bias\n        levels: 2\n",
+     ("      - domain: risk of bias", None),
+     "outcome 'acr20': the risk-of-bias downgrade is 2 level(s), but data/risk_of_bias.yaml gives 1 "
+     "(alvarogracia2017: some concerns (RoB 2); 53 of 53 participants in studies at some concerns or worse). Correct"),
+    ("data/outcomes.yaml", "    studies: [yang2018]\n", "    studies: [wang2019]\n", ("  - id: eular-response", None),
+     "outcome 'eular-response': study 'wang2019' has no risk-of-bias assessment with a tool in data/risk_of_bias.yaml "
+     "(tool: none, a single-group study); assess it there, or move its result to a single-group comparison."),
+    ("data/outcomes.yaml", "    external_risk_of_bias: not assessed\n    start: low\n",
+     "    external_risk_of_bias: not assessed\n    start: high\n", ("  - id: thromboembolism", None),
+     "outcome 'thromboembolism': the risk of bias of this evidence was not assessed, so it cannot start at 'high'"),
+    ("data/outcomes.yaml", "        events: 15\n", "        events: 50\n", ("      - study: alvarogracia2017", "    forest:"),
+     "outcome 'acr20': forest row 1: events cannot exceed the group's total"),
+    ("data/outcomes.yaml", "      - study: alvarogracia2017\n        timepoint: \"month 1\"",
+     "      - study: he2020\n        timepoint: \"month 1\"", ("      - study: he2020", "    forest:"),
+     "outcome 'acr20': forest row 1: study 'he2020' is not listed under this outcome's 'studies'."),
+    ("data/outcomes.yaml", "      estimate: 2.35\n", "      estimate: 12.35\n", ("    pooled:", None),
+     "outcome 'any-adverse-event': pooled: the estimate must lie between low and high"),
+    ("data/outcomes.yaml", "    certainty: none\n\n  - id: das28", "    certainty: very low\n\n  - id: das28",
+     ("  - id: haq-single-group", None),
+     "outcome 'haq-single-group': comparison 'single-group' is single-group: it gives no comparative estimate"),
+    ("data/risk_of_bias.yaml", "    overall: some concerns\n", "    overall: low\n", ("    overall: low", None),
+     "study 'alvarogracia2017': overall is 'low', but RoB 2's rules give at least 'some concerns' for these domain "
+     "judgements."),
+    ("data/risk_of_bias.yaml", "judgement: no information\n", "judgement: unclear\n", ("judgement: unclear", None),
+     "study 'alvarogracia2017': domain 'randomisation process': judgement 'unclear' is not one of RoB 2's: low, "
+     "some concerns, high, no information."),
+    ("data/risk_of_bias.yaml", "      - domain: missing outcome data\n", "      - domain: missing data\n",
+     ("    domains:", "study: alvarogracia2017"),
+     "study 'alvarogracia2017': the domains of RoB 2 must be, in this order: randomisation process,"),
+    ("data/risk_of_bias.yaml", "  - study: alvarogracia2017\n", "  - study: alvaro2017\n", ("  - study: alvaro2017", None),
+     "study 'alvaro2017' is not in data/studies.yaml. Use one of:"),
+    ("data/risk_of_bias.yaml", "    tool: RoB 2\n", "    tool: Cochrane\n", ("    tool: Cochrane", None),
+     "study 'alvarogracia2017': tool must be one of RoB 2, ROBINS-I, none, not 'Cochrane'."),
+    ("data/risk_of_bias.yaml", "    overall_reason: ", "    overall_why: ", ("    overall_why: ", None),
+     "study 'alvarogracia2017': unknown field 'overall_why'."),
     ("data/outcomes.yaml", "  benefit: ", "  benefit: 1000 #", ("preclinical:", None),
      "'preclinical': benefit (studies that reported a benefit) must be at most studies."),
     ("data/outcomes.yaml", f"  cite: {OUTCOMES_RAW['preclinical']['cite']}", "  cite: liu2019", ("  cite: liu2019", None),

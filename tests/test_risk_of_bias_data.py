@@ -50,6 +50,7 @@ def test_the_tool_domains_are_the_published_lists():
 def test_tool_fits_the_design(entry):
     label = STUDIES[entry["study"]]["label"]
     design = (STUDIES[entry["study"]]["design"] + " " + STUDIES[entry["study"]]["control"]).lower()
+    # "not described as randomised" (Wang 2013) is not a randomised design
     randomised = re.search(r"(?<!non-)(?<!not )(?<!not described as )\brandomised", design) is not None
     if label in ("strength-a", "strength-b") or randomised:
         assert entry["tool"] == "RoB 2"

@@ -19,6 +19,8 @@ from sitekit import ROOT, BuildFailed, build_site, html_path, soup
 STUDIES_RAW = yaml.safe_load((ROOT / "data/studies.yaml").read_text(encoding="utf-8"))
 OUTCOMES_RAW = yaml.safe_load((ROOT / "data/outcomes.yaml").read_text(encoding="utf-8"))
 TRIALS_RAW = yaml.safe_load((ROOT / "data/trials.yaml").read_text(encoding="utf-8"))
+ROB = {r["study"]: r for r in yaml.safe_load((ROOT / "data/risk_of_bias.yaml").read_text(encoding="utf-8"))["studies"]}
+KIND = {c["id"]: c["kind"] for c in OUTCOMES_RAW["comparisons"]}
 STUDIES = {s["id"]: s for s in STUDIES_RAW["studies"]}
 LABELS = {label["id"]: label for label in STUDIES_RAW["labels"]}
 OUTCOMES = OUTCOMES_RAW["outcomes"]
@@ -44,9 +46,12 @@ def _text(element) -> str:
 
 
 def _expected_grade(outcome: dict) -> str:
-    """GRADE, computed here from the YAML: start high if a study is labelled A or B, else low."""
+    """GRADE, computed here from the YAML: start high if a study is a randomised comparison (RoB 2),
+    else low; single-group results are not graded."""
+    if KIND[outcome["comparison"]] == "single-group":
+        return "none"
     if outcome["studies"]:
-        start = "high" if any(STUDIES[s]["label"] in ("strength-a", "strength-b") for s in outcome["studies"]) else "low"
+        start = "high" if any(ROB[s]["tool"] == "RoB 2" for s in outcome["studies"]) else "low"
     elif outcome.get("external"):
         start = outcome["start"]
     else:
@@ -198,6 +203,7 @@ def _fixture(tmp: Path, outcomes: str | None = None, trials: str | None = None) 
     """A small site with the real extension, data and block pages; no citations."""
     (tmp / "data").mkdir(parents=True)
     shutil.copy(ROOT / "data/studies.yaml", tmp / "data/studies.yaml")
+    shutil.copy(ROOT / "data/risk_of_bias.yaml", tmp / "data/risk_of_bias.yaml")
     (tmp / "data/outcomes.yaml").write_text(outcomes or (ROOT / "data/outcomes.yaml").read_text(encoding="utf-8"), encoding="utf-8")
     (tmp / "data/trials.yaml").write_text(trials or (ROOT / "data/trials.yaml").read_text(encoding="utf-8"), encoding="utf-8")
     shutil.copy(ROOT / "references.bib", tmp / "references.bib")
@@ -249,7 +255,7 @@ def _broken(tmp_path, **files) -> str:
 
 def test_unknown_study_id_names_file_and_line(tmp_path):
     text = (ROOT / "data/outcomes.yaml").read_text(encoding="utf-8")
-    broken = text.replace("studies: [alvarogracia2017, he2020]", "studies: [alvarogracia2017, nosuchstudy2020]", 1)
+    broken = text.replace("studies: [alvarogracia2017]", "studies: [alvarogracia2017, nosuchstudy2020]", 1)
     assert broken != text
     message = _broken(tmp_path, outcomes=broken)
     line = _line_of(broken, "  - id: acr20")
@@ -275,6 +281,27 @@ def test_a_grade_that_disagrees_with_its_downgrades_fails(tmp_path):
     lines[grade] = "    certainty: moderate"
     message = _broken(tmp_path, outcomes="\n".join(lines))
     assert f"data/outcomes.yaml:{start + 1}: outcome 'fever': certainty is 'moderate' but GRADE gives" in message
+
+
+def test_a_risk_of_bias_downgrade_that_disagrees_with_the_judgements_fails(tmp_path):
+    """Yang 2018 judged 'high' (RoB 2) holds all of the EULAR row's participants: the rule gives 2
+    levels, the row declares 1, and the build stops at the line of that downgrade."""
+    rob = (ROOT / "data/risk_of_bias.yaml").read_text(encoding="utf-8")
+    lines = rob.split("\n")
+    start = lines.index("  - study: yang2018")
+    overall = next(i for i in range(start, len(lines)) if lines[i].startswith("    overall: "))
+    lines[overall] = "    overall: high"
+    text = (ROOT / "data/outcomes.yaml").read_text(encoding="utf-8")
+    outcome = text.split("\n").index("  - id: eular-response")
+    downgrade = next(i for i, line in enumerate(text.split("\n")) if i > outcome and line == "      - domain: risk of bias")
+    fixture = _fixture(tmp_path)
+    (tmp_path / "data/risk_of_bias.yaml").write_text("\n".join(lines), encoding="utf-8")
+    with pytest.raises(BuildFailed) as err:
+        build_site(fixture, tmp_path / "site")
+    message = "\n".join(err.value.messages)
+    assert "Traceback" not in message
+    assert (f"data/outcomes.yaml:{downgrade + 1}: outcome 'eular-response': the risk-of-bias downgrade is 1 level(s), "
+            "but data/risk_of_bias.yaml gives 2 (yang2018: high (RoB 2)") in message
 
 
 def test_unknown_trial_study_fails(tmp_path):
@@ -314,5 +341,45 @@ def test_summary_and_trials_fit_375px(browser, base_url, scheme):
             }"""
         )
         assert fill == text and fill != bg, (fill, text, bg)
+    finally:
+        context.close()
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_forest_plots_at_375px_text_size_no_overflow_contrast_and_print(browser, base_url, scheme):
+    """Every forest plot at 375 px: inside the screen, its text rendered at 12 px or more, its ink the
+    page's text colour (not the background) with a contrast of at least 4.5:1; in print too."""
+    context = browser.new_context(viewport={"width": 375, "height": 800}, color_scheme=scheme)
+    try:
+        pg = context.new_page()
+        pg.goto(base_url + "evidence/summary/")
+        assert pg.evaluate("document.documentElement.scrollWidth") <= 375
+        wanted = [o["id"] for o in OUTCOMES if o.get("forest")]
+        assert pg.eval_on_selector_all("figure.forest__figure", "els => els.map(e => e.dataset.outcome)") == wanted
+        probe = """() => [...document.querySelectorAll('.forest__svg')].map(svg => {
+            const box = svg.getBoundingClientRect();
+            const texts = [...svg.querySelectorAll('text')];
+            const lum = c => { const [r, g, b] = c.match(/[\\d.]+/g).slice(0, 3).map(v => v / 255)
+                .map(v => v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4);
+                return 0.2126 * r + 0.7152 * g + 0.0722 * b; };
+            let bgEl = svg, bg = 'rgba(0, 0, 0, 0)';
+            while (bgEl && /rgba\\(0, 0, 0, 0\\)|transparent/.test(bg)) { bg = getComputedStyle(bgEl).backgroundColor; bgEl = bgEl.parentElement; }
+            const fill = getComputedStyle(texts[0]).fill;
+            const [l1, l2] = [lum(fill), lum(bg)].sort((a, b) => b - a);
+            return {left: box.left, right: box.right,
+                    smallest: Math.min(...texts.map(t => parseFloat(getComputedStyle(t).fontSize) * box.width / svg.viewBox.baseVal.width)),
+                    overflow: Math.max(...texts.map(t => t.getBoundingClientRect().right)) - box.right,
+                    fill, text: getComputedStyle(document.querySelector('.md-typeset')).color, bg,
+                    contrast: (l1 + 0.05) / (l2 + 0.05)};
+        })"""
+        for media in ("screen", "print"):
+            pg.emulate_media(media=media)
+            for plot in pg.evaluate(probe):
+                assert plot["left"] >= 0 and plot["right"] <= 375, (media, plot)
+                assert plot["smallest"] >= 12, (media, plot)
+                assert plot["overflow"] <= 1, (media, plot)
+                assert plot["fill"] == plot["text"] and plot["fill"] != plot["bg"], (media, plot)
+                assert plot["contrast"] >= 4.5, (media, plot)
     finally:
         context.close()

@@ -40,6 +40,7 @@ from . import context
 STUDIES_FILE = "data/studies.yaml"
 OUTCOMES_FILE = "data/outcomes.yaml"
 TRIALS_FILE = "data/trials.yaml"
+ROB_FILE = "data/risk_of_bias.yaml"
 BIB_FILE = "references.bib"
 
 GROUPS = ("umbilical", "other")
@@ -47,7 +48,13 @@ LEVELS = ("very low", "low", "moderate", "high")
 DOMAINS = ("risk of bias", "inconsistency", "indirectness", "imprecision", "publication bias")
 RANDOMISED_LABELS = ("strength-a", "strength-b")  # randomised against placebo or no cells
 ENROLMENT_TYPES = ("planned", "actual", "not reported")
-OPTIONAL = ("plain_result", "external", "start", "study")
+OPTIONAL = ("plain_result", "external", "start", "study", "quote", "overall", "overall_reason", "reason")
+COMPARISON_KINDS = ("comparative", "single-group")
+EXTERNAL_ROB = {"not serious": 0, "serious": 1, "very serious": 2, "not assessed": None}
+TOOLS = ("RoB 2", "ROBINS-I", "none")
+# judgements of each tool, least to most severe ("no information" is listed apart)
+JUDGEMENTS = {"RoB 2": ("low", "some concerns", "high"), "ROBINS-I": ("low", "moderate", "serious", "critical")}
+NO_INFORMATION = "no information"
 ANSWER_MISSING = "Add them; where the sources do not give a value, write \"not reported in the sources checked\"."
 ANSWER_MISSING_TRIAL = "Copy them from the registry record; where it shows none, write \"not reported\"."
 
@@ -178,19 +185,70 @@ class Downgrade(_Model):
     reason: Text
 
 
+Count = Annotated[int, BeforeValidator(_whole(0, "a whole number"))]
+Positive = Annotated[int, BeforeValidator(_whole(1, "a whole number of at least 1"))]
+
+
+def _ratio(value):
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
+        _fail("ratio", "must be a positive number such as 1.10, not {value}", value=repr(value))
+    return float(value)
+
+
+Ratio = Annotated[float, BeforeValidator(_ratio)]
+
+
+class ArmCounts(_Model):
+    """One study's two arms for a binary outcome (a forest plot's row)."""
+
+    study: Text
+    timepoint: Text
+    events: Count
+    total: Positive
+    control_events: Count
+    control_total: Positive
+    derived: Text
+    cite: Keys
+
+
+class Pooled(_Model):
+    """A pooled estimate as a cited meta-analysis published it (never computed here)."""
+
+    measure: Annotated[str, BeforeValidator(_one_of(("risk ratio",)))]
+    estimate: Ratio
+    low: Ratio
+    high: Ratio
+    trials: Positive
+    i2: Text
+    note: Text
+    cite: Keys
+
+
+class Comparison(_Model):
+    id: Text
+    kind: Annotated[str, BeforeValidator(_one_of(COMPARISON_KINDS))]
+    name: Text
+    arm: Text | None = None
+    control: Text | None = None
+
+
 class Outcome(_Model):
     """One row of the summary of findings; ``certainty`` is checked against the computed grade."""
 
     id: Text
+    comparison: Text
     outcome: Text
     studies: list[Annotated[str, BeforeValidator(_text)]]
     external: Text | None = None
+    external_risk_of_bias: Annotated[str, BeforeValidator(_one_of(tuple(EXTERNAL_ROB)))] | None = None
     start: Annotated[str, BeforeValidator(_one_of(("high", "low")))] | None = None
     effect: Text
     interval: Text
     risk_of_bias: Text
     downgrades: list[Downgrade]
     certainty: Annotated[str, BeforeValidator(_one_of((*LEVELS, "none")))]
+    forest: list[ArmCounts] = []
+    pooled: Pooled | None = None
 
 
 class Preclinical(_Model):
@@ -203,9 +261,37 @@ class Preclinical(_Model):
 
 
 class OutcomesFile(_Model):
-    comparison: Text
+    comparisons: list[Comparison]
     preclinical: Preclinical
     outcomes: list[Outcome]
+
+
+class RobDomain(_Model):
+    domain: Text
+    judgement: Text
+    support: Text
+    quote: Text | None = None
+    cite: Keys
+
+
+class RobStudy(_Model):
+    """One study's risk-of-bias assessment (data/risk_of_bias.yaml)."""
+
+    study: Text
+    tool: Annotated[str, BeforeValidator(_one_of(TOOLS))]
+    comparison: Text
+    outcomes: Text | None = None
+    domains: list[RobDomain] = []
+    overall: Text | None = None
+    overall_reason: Text | None = None
+    reason: Text | None = None  # tool none: why no tool applies
+    quote: Text | None = None
+    cite: Keys | None = None
+
+
+class RobFile(_Model):
+    tools: dict[str, list[Annotated[str, BeforeValidator(_text)]]]
+    studies: list[RobStudy]
 
 
 class Trial(_Model):
@@ -239,17 +325,20 @@ class Graded:
     start: str | None
     n_studies: int
     participants: int
+    rob_levels: int | None = None  # the computed risk-of-bias downgrade (None: not computed)
+    rob_basis: str = ""  # the rule's inputs in words
 
 
 @dataclass(frozen=True)
 class Evidence:
     labels: dict[str, Label]
     studies: dict[str, Study]  # in file order
-    comparison: str
+    comparisons: dict[str, Comparison]  # in file order
     preclinical: Preclinical
     outcomes: list[Graded]
     evidence_current_to: dt.date
     trials: list[Trial]
+    risk_of_bias: dict[str, RobStudy] = field(default_factory=dict)  # by study id, in file order
     lines: dict[tuple, int] = field(default_factory=dict, compare=False)  # (file, path...) -> line
     problems: list[str] = field(default_factory=list)  # unknown citation keys: reported, left out
 
@@ -339,7 +428,7 @@ def _who(kind: str, raw: Any, index: int) -> str:
     return f"{kind} '{ident or f'number {index + 1}'}'"
 
 
-_KIND = {"labels": "label", "studies": "study", "outcomes": "outcome", "trials": "trial"}
+_KIND = {"labels": "label", "studies": "study", "outcomes": "outcome", "trials": "trial", "comparisons": "comparison"}
 
 
 def _model_problems(exc: ValidationError, raw: Any, lines, name: str, problems: _Problems) -> None:
@@ -365,7 +454,8 @@ def _model_problems(exc: ValidationError, raw: Any, lines, name: str, problems: 
             if not entry and not loc:
                 expected = {
                     STUDIES_FILE: "two lists at the top level, 'labels:' and 'studies:'",
-                    OUTCOMES_FILE: "'comparison:', 'preclinical:' and a list 'outcomes:' at the top level",
+                    OUTCOMES_FILE: "a list 'comparisons:', 'preclinical:' and a list 'outcomes:' at the top level",
+                    ROB_FILE: "'tools:' and a list 'studies:' at the top level",
                     TRIALS_FILE: "'evidence_current_to:' and a list 'trials:' at the top level",
                 }.get(name, "a mapping at the top level")
                 problems.add(name, None, f"expected {expected}.")
@@ -460,17 +550,117 @@ def _without_unknown_keys(raw: Any, name: str, lines, keys: frozenset[str], prob
     return clean(raw, ())
 
 
+SEVERITY = {  # each tool's overall judgement as the rule's classes
+    ("RoB 2", "low"): "low", ("RoB 2", "some concerns"): "concerns", ("RoB 2", "high"): "high",
+    ("ROBINS-I", "low"): "low", ("ROBINS-I", "moderate"): "concerns", ("ROBINS-I", "serious"): "high",
+    ("ROBINS-I", "critical"): "critical",
+}
+
+
+def rob_downgrade(assessed: list[tuple[RobStudy, int]]) -> tuple[int, str]:
+    """The risk-of-bias downgrade of one summary-of-findings row, from its studies' overall
+    judgements weighted by participants (``(assessment, n)`` pairs), and the reason in words.
+
+    The rule (also in CONTRIBUTING.md and data/risk_of_bias.yaml):
+    2 levels when any study is ROBINS-I "critical", or when studies at RoB 2 "high" or ROBINS-I
+    "serious" hold more than half of the participants; otherwise 1 level when any study is at
+    "high"/"serious", or when studies at RoB 2 "some concerns" or ROBINS-I "moderate" (or worse)
+    hold more than half of the participants; otherwise 0.
+    """
+    total = sum(n for _, n in assessed) or 1
+    share = {"low": 0, "concerns": 0, "high": 0, "critical": 0}
+    for rob, n in assessed:
+        share[SEVERITY[(rob.tool, rob.overall)]] += n
+    worse = share["high"] + share["critical"]
+    listed = "; ".join(f"{rob.study}: {rob.overall} ({rob.tool})" for rob, _ in assessed)
+    if share["critical"] or worse * 2 > total:
+        levels = 2
+    elif worse or (worse + share["concerns"]) * 2 > total:
+        levels = 1
+    else:
+        levels = 0
+    return levels, f"{listed}; {worse + share['concerns']} of {total} participants in studies at some concerns or worse"
+
+
+def _rob_floor(rob: RobStudy) -> str:
+    """The least severe overall judgement the tool's rules allow for these domain judgements."""
+    judged = [d.judgement for d in rob.domains]
+    if rob.tool == "RoB 2":
+        if "high" in judged:
+            return "high"
+        return "some concerns" if any(j in ("some concerns", NO_INFORMATION) for j in judged) else "low"
+    order = JUDGEMENTS["ROBINS-I"]
+    return max((j for j in judged if j in order), key=order.index, default="low")
+
+
+def _check_rob(rf: RobFile, lines, studies: dict, problems: _Problems) -> dict[str, RobStudy]:
+    found: dict[str, RobStudy] = {}
+    for tool, domains in JUDGEMENTS.items():
+        if tool not in rf.tools:
+            problems.add(ROB_FILE, line_of(lines, ("tools",)), f"'tools': the domains of {tool} are missing; "
+                         "list them under 'tools:' as in the published tool.")
+    for i, rob in enumerate(rf.studies):
+        line = lines.get(("studies", i))
+        who = f"study '{rob.study}'"
+        if rob.study not in studies:
+            problems.add(ROB_FILE, line, f"{who} is not in {STUDIES_FILE}. Use one of: {', '.join(studies)}.")
+            continue
+        if rob.study in found:
+            problems.add(ROB_FILE, line, f"{who} is assessed twice; keep one entry.")
+            continue
+        found[rob.study] = rob
+        if rob.tool == "none":
+            if rob.domains or rob.overall:
+                problems.add(ROB_FILE, line, f"{who}: with 'tool: none' give no domains and no overall judgement, "
+                                             "only 'reason' and 'cite'.")
+            if not rob.reason or not rob.cite:
+                problems.add(ROB_FILE, line, f"{who}: with 'tool: none' say why no tool applies in 'reason', "
+                                             "with its source in 'cite'.")
+            continue
+        expected = rf.tools.get(rob.tool, [])
+        names = [d.domain for d in rob.domains]
+        if names != expected:
+            problems.add(ROB_FILE, lines.get(("studies", i, "domains")) or line,
+                         f"{who}: the domains of {rob.tool} must be, in this order: {', '.join(expected)} "
+                         f"(found: {', '.join(names) or 'none'}).")
+        allowed = (*JUDGEMENTS[rob.tool], NO_INFORMATION)
+        for j, d in enumerate(rob.domains):
+            if d.judgement not in allowed:
+                problems.add(ROB_FILE, lines.get(("studies", i, "domains", j, "judgement")) or line,
+                             f"{who}: domain '{d.domain}': judgement {d.judgement!r} is not one of {rob.tool}'s: "
+                             f"{', '.join(allowed)}.")
+        if rob.overall not in JUDGEMENTS[rob.tool]:
+            problems.add(ROB_FILE, lines.get(("studies", i, "overall")) or line,
+                         f"{who}: overall must be one of {', '.join(JUDGEMENTS[rob.tool])} for {rob.tool}, "
+                         f"not {rob.overall!r}.")
+            continue
+        if not rob.overall_reason:
+            problems.add(ROB_FILE, line, f"{who}: say why in 'overall_reason'.")
+        if all(d.judgement in allowed for d in rob.domains):
+            floor = _rob_floor(rob)
+            order = JUDGEMENTS[rob.tool]
+            if order.index(rob.overall) < order.index(floor):
+                problems.add(ROB_FILE, lines.get(("studies", i, "overall")) or line,
+                             f"{who}: overall is {rob.overall!r}, but {rob.tool}'s rules give at least {floor!r} for "
+                             "these domain judgements. Raise the overall judgement or correct the domains.")
+    return found
+
+
 def check(
-    studies_raw, studies_lines, outcomes_raw, outcomes_lines, trials_raw, trials_lines, keys: frozenset[str]
+    studies_raw, studies_lines, outcomes_raw, outcomes_lines, trials_raw, trials_lines, keys: frozenset[str],
+    rob_raw=None, rob_lines=None,
 ) -> Evidence:
-    """Validate the three parsed files together; raise DataError listing every problem."""
+    """Validate the parsed files together; raise DataError listing every problem."""
     problems, cited = _Problems(), _Problems()  # cited: unknown keys, left out of the pages
+    rob_lines = rob_lines or {}
     studies_raw = _without_unknown_keys(studies_raw, STUDIES_FILE, studies_lines, keys, cited)
     outcomes_raw = _without_unknown_keys(outcomes_raw, OUTCOMES_FILE, outcomes_lines, keys, cited)
     trials_raw = _without_unknown_keys(trials_raw, TRIALS_FILE, trials_lines, keys, cited)
+    rob_raw = _without_unknown_keys(rob_raw or {}, ROB_FILE, rob_lines, keys, cited) if rob_raw is not None else None
     sf = _parse(StudiesFile, studies_raw, studies_lines, STUDIES_FILE, problems)
     of = _parse(OutcomesFile, outcomes_raw, outcomes_lines, OUTCOMES_FILE, problems)
     tf = _parse(TrialsFile, trials_raw, trials_lines, TRIALS_FILE, problems)
+    rf = _parse(RobFile, rob_raw, rob_lines, ROB_FILE, problems) if rob_raw is not None else RobFile(tools={}, studies=[])
     if sf is None:  # the other files refer to the studies: nothing more can be checked
         raise DataError(cited.messages + problems.messages)
 
@@ -487,9 +677,21 @@ def check(
             problems.add(STUDIES_FILE, studies_lines.get(("studies", i, "label")) or line,
                          f"{who}: label {study.label!r} is not defined under 'labels:' ({', '.join(labels)}).")
 
+    # risk of bias per study
+    robs = _check_rob(rf, rob_lines, studies, problems) if rf is not None else {}
+
     # outcomes
     graded: list[Graded] = []
+    comparisons: dict[str, Comparison] = {}
     if of is not None:
+        for i, c in enumerate(of.comparisons):
+            line = outcomes_lines.get(("comparisons", i))
+            if c.id in comparisons:
+                problems.add(OUTCOMES_FILE, line, f"comparison '{c.id}': the id is used twice.")
+            comparisons[c.id] = c
+            if c.kind == "comparative" and (not c.arm or not c.control):
+                problems.add(OUTCOMES_FILE, line, f"comparison '{c.id}': a comparative comparison names its two "
+                                                  "groups in 'arm' and 'control'.")
         line = outcomes_lines.get(("preclinical",))
         pre = of.preclinical
         if pre.benefit > pre.studies:
@@ -502,6 +704,12 @@ def check(
             if o.id in seen:
                 problems.add(OUTCOMES_FILE, line, f"{who}: the id is used twice; give each outcome its own id.")
             seen.add(o.id)
+            comparison = comparisons.get(o.comparison)
+            if comparison is None:
+                problems.add(OUTCOMES_FILE, outcomes_lines.get(("outcomes", i, "comparison")) or line,
+                             f"{who}: comparison '{o.comparison}' is not listed under 'comparisons:' "
+                             f"({', '.join(comparisons)}).")
+                continue
             unknown = [s for s in o.studies if s not in studies]
             for sid in unknown:
                 problems.add(OUTCOMES_FILE, line, f"{who}: study '{sid}' is not in {STUDIES_FILE}. "
@@ -510,22 +718,69 @@ def check(
                 problems.add(OUTCOMES_FILE, line, f"{who}: a study is listed twice under 'studies'.")
             if unknown:
                 continue
-            start, drop = None, sum(d.levels for d in o.downgrades)
+            if o.start is not None and o.studies:
+                problems.add(OUTCOMES_FILE, line, f"{who}: remove 'start': with studies listed it is computed "
+                             f"from their risk-of-bias tool in {ROB_FILE} (RoB 2, randomised: high; otherwise low).")
+                continue
+            participants = sum(studies[s].n for s in o.studies)
+            declared_rob_line = next((outcomes_lines.get(("outcomes", i, "downgrades", j))
+                                      for j, d in enumerate(o.downgrades) if d.domain == "risk of bias"), None) or line
+            declared_rob = sum(d.levels for d in o.downgrades if d.domain == "risk of bias")
+            drop = sum(d.levels for d in o.downgrades)
+            rob_levels, rob_basis = None, ""
+
+            if comparison.kind == "single-group":
+                if o.certainty != "none" or o.downgrades or o.forest or o.pooled or o.external:
+                    problems.add(OUTCOMES_FILE, line, f"{who}: comparison '{comparison.id}' is single-group: it gives "
+                                 "no comparative estimate, so write 'certainty: none' and 'downgrades: []', "
+                                 "with no forest, pooled or external evidence.")
+                graded.append(Graded(o, None, len(o.studies), participants))
+                continue
+
+            start = None
             if o.studies:
-                if o.start is not None:
-                    problems.add(OUTCOMES_FILE, line, f"{who}: remove 'start': with studies listed it is computed "
-                                 "from their evidence-strength labels (A or B: high, otherwise low).")
+                assessed = []
+                for sid in o.studies:
+                    rob = robs.get(sid)
+                    if rob is None or rob.tool == "none":
+                        problems.add(OUTCOMES_FILE, line, f"{who}: study '{sid}' has no risk-of-bias assessment with a "
+                                     f"tool in {ROB_FILE}{' (tool: none, a single-group study)' if rob else ''}; "
+                                     "assess it there, or move its result to a single-group comparison.")
+                    elif rob.overall in JUDGEMENTS[rob.tool]:
+                        assessed.append((rob, studies[sid].n))
+                if len(assessed) != len(o.studies):
                     continue
-                start = "high" if any(studies[s].label in RANDOMISED_LABELS for s in o.studies) else "low"
+                start = "high" if any(rob.tool == "RoB 2" for rob, _ in assessed) else "low"
+                rob_levels, rob_basis = rob_downgrade(assessed)
+                if o.external_risk_of_bias is not None:
+                    problems.add(OUTCOMES_FILE, line, f"{who}: remove 'external_risk_of_bias': with studies listed the "
+                                 f"risk of bias is computed from {ROB_FILE}.")
             elif o.external is not None:
                 if o.start is None:
                     problems.add(OUTCOMES_FILE, line, f"{who}: with only 'external' evidence, give 'start: high' "
                                                       "(randomised) or 'start: low'.")
                     continue
+                if o.external_risk_of_bias is None:
+                    problems.add(OUTCOMES_FILE, line, f"{who}: with only 'external' evidence, give "
+                                 "'external_risk_of_bias' (not serious, serious, very serious or not assessed).")
+                    continue
                 start = o.start
+                rob_levels = EXTERNAL_ROB[o.external_risk_of_bias]
+                rob_basis = f"external evidence, risk of bias {o.external_risk_of_bias}"
+                if rob_levels is None:
+                    rob_levels = 0
+                    if start == "high":
+                        problems.add(OUTCOMES_FILE, line, f"{who}: the risk of bias of this evidence was not assessed, "
+                                     "so it cannot start at 'high': write 'start: low', or assess it.")
             elif o.downgrades:
                 problems.add(OUTCOMES_FILE, line, f"{who}: no studies and no external evidence, so no downgrades either.")
                 continue
+            if rob_levels is not None and declared_rob != rob_levels:
+                source = ROB_FILE if o.studies else "'external_risk_of_bias'"
+                problems.add(OUTCOMES_FILE, declared_rob_line,
+                             f"{who}: the risk-of-bias downgrade is {declared_rob} level(s), but {source} gives "
+                             f"{rob_levels} ({rob_basis}). Correct the downgrade under 'downgrades' "
+                             "(domain: risk of bias), or the judgements it is computed from.")
             computed = "none" if start is None else LEVELS[max(0, LEVELS.index(start) - drop)]
             if o.certainty != computed:
                 problems.add(
@@ -533,7 +788,19 @@ def check(
                     f"{who}: certainty is {o.certainty!r} but GRADE gives {computed!r} (start {start or 'none'}, "
                     f"minus {drop} level(s) of downgrades). Correct the grade or the downgrades.",
                 )
-            graded.append(Graded(o, start, len(o.studies), sum(studies[s].n for s in o.studies)))
+            for j, arm in enumerate(o.forest):
+                where = outcomes_lines.get(("outcomes", i, "forest", j)) or line
+                if arm.study not in o.studies:
+                    problems.add(OUTCOMES_FILE, where, f"{who}: forest row {j + 1}: study '{arm.study}' is not listed "
+                                                       "under this outcome's 'studies'.")
+                if arm.events > arm.total or arm.control_events > arm.control_total:
+                    problems.add(OUTCOMES_FILE, where, f"{who}: forest row {j + 1}: events cannot exceed the group's "
+                                                       "total (events <= total, control_events <= control_total).")
+            if o.pooled is not None and not (o.pooled.low <= o.pooled.estimate <= o.pooled.high):
+                problems.add(OUTCOMES_FILE, outcomes_lines.get(("outcomes", i, "pooled")) or line,
+                             f"{who}: pooled: the estimate must lie between low and high; copy the three numbers "
+                             "from the cited paper.")
+            graded.append(Graded(o, start, len(o.studies), participants, rob_levels, rob_basis))
 
     # trials
     if tf is not None:
@@ -557,20 +824,21 @@ def check(
                 problems.add(TRIALS_FILE, line, f"{who}: study '{t.study}' is not in {STUDIES_FILE}. "
                                                 f"Use one of: {', '.join(studies)}.")
 
-    if problems.messages or of is None or tf is None:
+    if problems.messages or of is None or tf is None or rf is None:
         raise DataError(cited.messages + problems.messages)
     lines = {}
-    for name, file_lines in ((STUDIES_FILE, studies_lines), (OUTCOMES_FILE, outcomes_lines), (TRIALS_FILE, trials_lines)):
+    for name, file_lines in ((STUDIES_FILE, studies_lines), (OUTCOMES_FILE, outcomes_lines), (TRIALS_FILE, trials_lines),
+                             (ROB_FILE, rob_lines)):
         lines.update({(name, *path): line for path, line in file_lines.items()})
     return Evidence(
-        labels=labels, studies=studies, comparison=of.comparison, preclinical=of.preclinical,
-        outcomes=graded, evidence_current_to=tf.evidence_current_to, trials=list(tf.trials), lines=lines,
-        problems=cited.messages,
+        labels=labels, studies=studies, comparisons=comparisons, preclinical=of.preclinical,
+        outcomes=graded, evidence_current_to=tf.evidence_current_to, trials=list(tf.trials),
+        risk_of_bias=robs, lines=lines, problems=cited.messages,
     )
 
 
 @functools.lru_cache(maxsize=4)
-def _load(studies_text: str, outcomes_text: str, trials_text: str, bib_text: str) -> Evidence | DataError:
+def _load(studies_text: str, outcomes_text: str, trials_text: str, bib_text: str, rob_text: str) -> Evidence | DataError:
     try:
         keys = bib_keys(bib_text)
         return check(
@@ -578,6 +846,7 @@ def _load(studies_text: str, outcomes_text: str, trials_text: str, bib_text: str
             *read_yaml(outcomes_text, OUTCOMES_FILE),
             *read_yaml(trials_text, TRIALS_FILE),
             keys,
+            *read_yaml(rob_text, ROB_FILE),
         )
     except DataError as exc:
         return exc
@@ -597,7 +866,7 @@ def load() -> Evidence:
     The files are read on every call (a few kB) and parsed and checked only when their content
     changed since an earlier call: once per build, again after an edit under ``make serve``.
     """
-    result = _load(_read(STUDIES_FILE), _read(OUTCOMES_FILE), _read(TRIALS_FILE), _read(BIB_FILE))
+    result = _load(_read(STUDIES_FILE), _read(OUTCOMES_FILE), _read(TRIALS_FILE), _read(BIB_FILE), _read(ROB_FILE))
     if isinstance(result, DataError):
         raise result
     return result

@@ -5,9 +5,14 @@ A page says in Markdown what it shows; the content comes from data/*.yaml (``ucm
     /// evidence-table
     ///
 
-``/// evidence-table``, ``/// summary-of-findings``, ``/// trials-table`` and ``/// evidence-map``
-(pymdownx.blocks, each closed by ``///`` on the next line) draw the table of clinical studies,
-the GRADE summary of findings, the registered trials and the evidence map. Inline, in any text:
+``/// evidence-table``, ``/// summary-of-findings``, ``/// trials-table``, ``/// evidence-map`` and
+``/// risk-of-bias`` (pymdownx.blocks, each closed by ``///`` on the next line) draw the table of
+clinical studies, the GRADE summary of findings (one table per comparison), the registered
+trials, the evidence map and each study's risk of bias. ``/// forest-plot`` takes the option
+``comparison: <id>`` (and optionally ``outcome: <id>``), indented on the lines after it, and draws
+that comparison's forest plots: risk ratios and 95% CIs computed here from the arm counts in
+data/outcomes.yaml (``risk_ratio``), a published pooled estimate only as the cited paper gave it.
+Inline, in any text:
 
     [=studies-count]  [=studies-count umbilical]  [=studies-count other]   -> "nine", "four", ...
     [=trials-count]                                                          -> "five"
@@ -32,6 +37,7 @@ import math
 import posixpath
 import re
 import xml.etree.ElementTree as etree
+from dataclasses import dataclass
 
 import jsmin
 from markdown import Markdown
@@ -40,7 +46,7 @@ from markdown.preprocessors import Preprocessor
 from markdown.treeprocessors import Treeprocessor
 from markdown.util import AtomicString
 from pymdownx.blocks import BlocksExtension
-from pymdownx.blocks.block import Block
+from pymdownx.blocks.block import Block, type_string
 
 from . import context, data
 
@@ -181,48 +187,328 @@ def evidence_table(ev: data.Evidence, here: str | None) -> etree.Element:
     return root
 
 
+RISK_OF_BIAS_ANCHOR = "risk-of-bias-table"  # the /// risk-of-bias block's anchor, on the summary page
+SUMMARY_PAGE = "evidence/summary.md"
+
+
+def _sof_row(ev: data.Evidence, g: data.Graded, comparison: data.Comparison, studies_link: str, rob_link: str,
+             body: etree.Element) -> None:
+    o = g.outcome
+    row = _el(body, "tr", {
+        "id": f"sof-{o.id}", "data-outcome": o.id, "data-comparison": comparison.id, "data-studies": g.n_studies,
+        "data-participants": g.participants, "data-certainty": o.certainty,
+    })
+    _el(row, "th", {"scope": "row"}, cell(o.outcome))
+    if o.studies:
+        lines = []
+        for sid in o.studies:
+            s = ev.studies[sid]
+            label = ev.labels[s.label]
+            lines.append(f"[{cell(s.study)}]({studies_link}#study-{sid}): label {label.short} "
+                         f"({cell(label.name).lower()}), {_plural(s.n, 'patient')}")
+        who = (f"**{g.n_studies} {'study' if g.n_studies == 1 else 'studies'}, {g.participants} participants**<br>"
+               + "<br>".join(lines))
+    elif o.external is not None:
+        who = f"**No RA study.** {cell(o.external)}"
+    else:
+        who = "**No study** in the evidence table reported this outcome."
+    _el(row, "td", {"data-label": "Studies and participants"}, who)
+    effect_head = "Effect" if comparison.kind == "comparative" else "Result (no comparative estimate)"
+    _el(row, "td", {"data-label": effect_head}, f"{cell(o.effect)}<br>*Interval:* {cell(o.interval)}")
+    judged = []
+    for sid in o.studies:
+        rob = ev.risk_of_bias.get(sid)
+        if rob is not None and rob.tool != "none":
+            judged.append(f"{cell(ev.studies[sid].study)}: {JUDGEMENT_SYMBOL[rob.overall]} {rob.overall} ({rob.tool})")
+    rob_cell = cell(o.risk_of_bias)
+    if judged:
+        computed = f"−{g.rob_levels} level{'' if g.rob_levels == 1 else 's'}" if g.rob_levels else "none"
+        rob_cell += (f"<br>*Per study* ([judgements]({rob_link}#{RISK_OF_BIAS_ANCHOR})): " + "; ".join(judged)
+                     + f"<br>*Downgrade computed from them:* {computed}")
+    _el(row, "td", {"data-label": "Risk of bias"}, rob_cell)
+    if o.certainty == "none":
+        grade = ("**Not graded**: no comparative estimate" if comparison.kind == "single-group"
+                 else "**Not graded**: no data")
+    else:
+        start = ("a randomised comparison" if g.start == "high" else "no randomised comparison")
+        reasons = "".join(f"<br>{html.escape(d.domain.capitalize())} −{d.levels}: {cell(d.reason)}" for d in o.downgrades)
+        grade = (f'<span class="sof__grade" aria-hidden="true">{SYMBOLS[o.certainty]}</span> '
+                 f"**{o.certainty.capitalize()}**<br>Starts {g.start} ({start}){reasons}")
+    _el(row, "td", {"data-label": "Certainty"}, grade)
+
+
 def summary_of_findings(ev: data.Evidence, here: str | None) -> etree.Element:
+    """One table per comparison (never mixed), each row an outcome; a row's risk-of-bias cell
+    lists the judgements of its studies and the downgrade computed from them."""
+    studies_link, rob_link = link(STUDIES_PAGE, here), link(SUMMARY_PAGE, here)
+    root = _el(None, "div", {"class": "sof sof--findings", "id": "sof-table"})
+    for comparison in ev.comparisons.values():
+        rows = [g for g in ev.outcomes if g.outcome.comparison == comparison.id]
+        if not rows:
+            continue
+        section = _el(root, "div", {"class": "sof__section", "data-comparison": comparison.id})
+        _el(section, "p", {"class": "sof__comparison", "id": f"sof-comparison-{comparison.id}"},
+            f"**Comparison:** {cell(comparison.name)}")
+        table = _el(section, "table", {"class": "sof__table", "id": f"sof-table-{comparison.id}",
+                                       "aria-label": f"Summary of findings: {comparison.name}"})
+        head = _el(_el(table, "thead"), "tr")
+        effect_head = "Effect" if comparison.kind == "comparative" else "Result (no comparative estimate)"
+        for h in ("Outcome", "Studies and participants", effect_head, "Risk of bias", "Certainty (GRADE)"):
+            _el(head, "th", {"scope": "col"}, h)
+        body = _el(table, "tbody")
+        for g in rows:
+            _sof_row(ev, g, comparison, studies_link, rob_link, body)
+    return root
+
+
+# ------------------------------------------------------------------------ risk of bias
+
+JUDGEMENT_SYMBOL = {  # a symbol beside every judgement word: never colour alone
+    "low": "✓", "some concerns": "!", "moderate": "!", "high": "✗", "serious": "✗", "critical": "✗✗",
+    "no information": "?",
+}
+TOOL_NAMES = {
+    "RoB 2": "Randomised comparisons: Cochrane RoB 2",
+    "ROBINS-I": "Non-randomised comparison: ROBINS-I",
+}
+
+
+def _judgement(word: str) -> str:
+    return (f'<span class="rob__symbol" aria-hidden="true">{JUDGEMENT_SYMBOL[word]}</span> '
+            f'{html.escape(word.capitalize())}')
+
+
+def risk_of_bias(ev: data.Evidence, here: str | None) -> etree.Element:
+    """Each study's risk of bias: one table per tool (study by domain, each judgement as a word
+    with a symbol), then each study's reasons in an expandable section; studies without a
+    comparison are listed with why no tool applies."""
+    details = link(DETAILS_PAGE, here)
+    root = _el(None, "div", {"class": "rob", "id": RISK_OF_BIAS_ANCHOR})
+    robs = list(ev.risk_of_bias.values())
+    legend = ", ".join(f"{sym} {word}" for word, sym in JUDGEMENT_SYMBOL.items())
+    _el(root, "p", {"class": "rob__legend"}, f"**Key:** {html.escape(legend)}.")
+    for tool, name in TOOL_NAMES.items():
+        group = [r for r in robs if r.tool == tool]
+        if not group:
+            continue
+        domains = [d.domain for d in group[0].domains]
+        table = _el(root, "table", {"class": "sof__table rob__table", "id": f"rob-table-{slug(tool)}",
+                                    "aria-label": f"Risk of bias: {name}"})
+        _el(table, "caption", {}, f"**{html.escape(name)}**")
+        head = _el(_el(table, "thead"), "tr")
+        _el(head, "th", {"scope": "col"}, "Study")
+        for d in domains:
+            _el(head, "th", {"scope": "col"}, html.escape(d.capitalize()))
+        _el(head, "th", {"scope": "col"}, "Overall")
+        body = _el(table, "tbody")
+        for r in group:
+            s = ev.studies[r.study]
+            row = _el(body, "tr", {"id": f"rob-{r.study}", "data-study": r.study, "data-tool": r.tool,
+                                   "data-overall": r.overall})
+            _el(row, "th", {"scope": "row"}, f"[{cell(s.study)}]({details}#study-{r.study})<br>{cell(r.comparison)}")
+            for d in r.domains:
+                _el(row, "td", {"data-label": d.domain.capitalize(), "data-judgement": d.judgement},
+                    _judgement(d.judgement))
+            _el(row, "td", {"data-label": "Overall", "data-judgement": r.overall, "class": "rob__overall"},
+                f"**{_judgement(r.overall)}**<br>{cell(r.overall_reason or '')}")
+        for r in group:
+            box = _el(root, "details", {"class": "rob__why", "id": f"rob-why-{r.study}"})
+            _el(box, "summary", {}, f"Why: {cell(ev.studies[r.study].study)} ({html.escape(r.tool)}, "
+                                    f"overall {html.escape(r.overall)})")
+            items = _el(box, "ul")
+            for d in r.domains:
+                quote = f' Quoted: “{cell(d.quote)}”' if d.quote else ""
+                cites = f" [{'; '.join('@' + k for k in d.cite)}]" if d.cite else ""
+                _el(items, "li", {"data-domain": d.domain},
+                    f"**{html.escape(d.domain.capitalize())}: {_judgement(d.judgement)}.** {cell(d.support)}{quote}{cites}")
+    single = [r for r in robs if r.tool == "none"]
+    if single:
+        _el(root, "p", {"class": "rob__none-head"}, "**No tool applies** (no comparison to judge):")
+        items = _el(root, "ul", {"class": "rob__none"})
+        for r in single:
+            quote = f' Quoted: “{cell(r.quote)}”' if r.quote else ""
+            cites = f" [{'; '.join('@' + k for k in r.cite or [])}]" if r.cite else ""
+            _el(items, "li", {"id": f"rob-{r.study}", "data-study": r.study, "data-tool": "none"},
+                f"[{cell(ev.studies[r.study].study)}]({details}#study-{r.study}): {cell(r.comparison)}. "
+                f"{cell(r.reason or '')}{quote}{cites}")
+    return root
+
+
+# --------------------------------------------------------------------------- forest plots
+
+Z95 = 1.959963984540054  # the 97.5th centile of the standard normal distribution
+AXIS = (0.01, 100.0)  # the risk-ratio axis, log scale
+
+
+@dataclass(frozen=True)
+class RiskRatio:
+    estimate: float
+    low: float
+    high: float
+    corrected: bool  # 0.5 added to every cell because one was zero
+
+
+def risk_ratio(events: int, total: int, control_events: int, control_total: int) -> RiskRatio | None:
+    """The risk ratio of the first group against the second with its 95% CI, from the standard
+    log risk ratio and its standard error, sqrt(1/a - 1/n1 + 1/c - 1/n2). When a cell of the
+    2x2 table is zero, 0.5 is added to each of its four cells (Haldane-Anscombe); when neither
+    group had an event, the ratio is not estimable (None)."""
+    if events == 0 and control_events == 0:
+        return None
+    a, b = float(events), float(total - events)
+    c, d = float(control_events), float(control_total - control_events)
+    corrected = 0 in (a, b, c, d)
+    if corrected:
+        a, b, c, d = a + 0.5, b + 0.5, c + 0.5, d + 0.5
+    n1, n2 = a + b, c + d
+    log_rr = math.log((a / n1) / (c / n2))
+    se = math.sqrt(1 / a - 1 / n1 + 1 / c - 1 / n2)
+    return RiskRatio(math.exp(log_rr), math.exp(log_rr - Z95 * se), math.exp(log_rr + Z95 * se), corrected)
+
+
+def ratio_text(value: float) -> str:
+    return f"{value:.2f}" if value < 100 else f"{value:.0f}"
+
+
+def interval_text(estimate: float, low: float, high: float) -> str:
+    return f"{ratio_text(estimate)} (95% CI {ratio_text(low)} to {ratio_text(high)})"
+
+
+def _x(value: float, left: float, width: float) -> float:
+    lo, hi = (math.log10(v) for v in AXIS)
+    clipped = min(max(value, AXIS[0]), AXIS[1])
+    return left + width * (math.log10(clipped) - lo) / (hi - lo)
+
+
+def _in_sentence(name: str) -> str:
+    """A group's name inside a sentence: "Placebo or no cells" -> "placebo or no cells"; an
+    initialism ("UC-MSCs alone") keeps its capitals."""
+    return name[:1].lower() + name[1:] if name[1:2].islower() else name
+
+
+def forest_svg(ev: data.Evidence, g: data.Graded, comparison: data.Comparison) -> str:
+    """A forest plot as SVG: per study a square at the risk ratio and a line for its 95% CI,
+    then the published pooled estimate (a diamond), on a log axis with a line at 1. Drawn in
+    ``currentColor`` (light and dark schemes, print); text is 14 units in a 360-unit-wide view,
+    at least 12 px wherever the figure is 310 px wide or more."""
+    o, esc = g.outcome, html.escape
+    width, left, plot_w = 360, 12, 336
+    parts, y = [], 18
+    one = _x(1.0, left, plot_w)
+    rows = []
+    for arm in o.forest:
+        rr = risk_ratio(arm.events, arm.total, arm.control_events, arm.control_total)
+        name = f"{_short_name(ev.studies[arm.study].study)}, {arm.timepoint}"
+        rows.append(("study", name, rr, arm))
+    if o.pooled is not None:
+        p = o.pooled
+        rows.append(("pooled", f"Meta-analysis, {p.trials} trials (published)", RiskRatio(p.estimate, p.low, p.high, False), None))
+    for kind, name, rr, arm in rows:
+        value = "not estimable" if rr is None else interval_text(rr.estimate, rr.low, rr.high).replace("95% CI ", "")
+        parts.append(f'<text x="0" y="{y}">{esc(name)}</text>')
+        parts.append(f'<text x="{width}" y="{y + 16}" text-anchor="end" class="forest__value">{esc(value)}</text>')
+        line_y = y + 30
+        parts.append(f'<line class="forest__null" x1="{one:.1f}" x2="{one:.1f}" y1="{line_y - 10}" y2="{line_y + 10}" '
+                     'stroke="currentColor" stroke-dasharray="3 2"/>')
+        if rr is not None:
+            x1, x2, xm = _x(rr.low, left, plot_w), _x(rr.high, left, plot_w), _x(rr.estimate, left, plot_w)
+            parts.append(f'<line class="forest__ci" x1="{x1:.1f}" x2="{x2:.1f}" y1="{line_y}" y2="{line_y}" '
+                         'stroke="currentColor" stroke-width="2"/>')
+            for edge, beyond, sign in ((x1, rr.low < AXIS[0], -1), (x2, rr.high > AXIS[1], 1)):
+                if beyond:  # an arrow: the interval goes on beyond the axis
+                    parts.append(f'<path d="M{edge:.1f} {line_y}l{-6 * sign} -5v10z" fill="currentColor"/>')
+            if kind == "pooled":
+                parts.append(f'<path class="forest__diamond" d="M{x1:.1f} {line_y}L{xm:.1f} {line_y - 7}'
+                             f'L{x2:.1f} {line_y}L{xm:.1f} {line_y + 7}Z" fill="none" stroke="currentColor" stroke-width="2"/>')
+            else:
+                parts.append(f'<rect class="forest__point" x="{xm - 5:.1f}" y="{line_y - 5}" width="10" height="10" '
+                             'fill="currentColor"/>')
+        y += 52
+    axis_y = y - 8
+    parts.append(f'<line x1="{left}" x2="{left + plot_w}" y1="{axis_y}" y2="{axis_y}" stroke="currentColor"/>')
+    for tick in (0.01, 0.1, 1, 10, 100):
+        x = _x(tick, left, plot_w)
+        anchor = "start" if tick == AXIS[0] else "end" if tick == AXIS[1] else "middle"
+        parts.append(f'<line x1="{x:.1f}" x2="{x:.1f}" y1="{axis_y}" y2="{axis_y + 5}" stroke="currentColor"/>'
+                     f'<text x="{x - (left if anchor == "start" else 0):.1f}" y="{axis_y + 20}" '
+                     f'text-anchor="{anchor}">{tick:g}</text>')
+    y = axis_y + 40
+    parts.append(f'<text x="0" y="{y}">◀ Less often with {esc(comparison.arm or "")}</text>')
+    parts.append(f'<text x="{width}" y="{y + 18}" text-anchor="end">More often with {esc(comparison.arm or "")} ▶</text>')
+    height = y + 26
+    ident = f"forest-{slug(o.id)}"
+    title = f"Forest plot: {o.outcome}, {comparison.arm} against {comparison.control}"
+    desc = "; ".join(
+        f"{name}: risk ratio {'not estimable' if rr is None else interval_text(rr.estimate, rr.low, rr.high)}"
+        for _kind, name, rr, _arm in rows)
+    return (
+        f'<svg class="forest__svg" viewBox="0 0 {width} {height}" width="{width}" height="{height}" role="img" '
+        f'aria-labelledby="{ident}-title {ident}-desc" xmlns="http://www.w3.org/2000/svg">'
+        f'<title id="{ident}-title">{esc(title)}</title><desc id="{ident}-desc">{esc(desc)}.</desc>'
+        + "".join(parts) + "</svg>"
+    )
+
+
+def forest_plot(ev: data.Evidence, here: str | None, raw, comparison: data.Comparison,
+                outcome: str | None) -> etree.Element:
+    """The forest plots of one comparison (or one outcome of it): for each outcome with arm
+    counts, the SVG and, under it, the same numbers as a table (its text alternative)."""
     studies_link = link(STUDIES_PAGE, here)
-    heads = ("Outcome", "Studies and participants", "Effect against control", "Risk of bias", "Certainty (GRADE)")
-    root = _el(None, "div", {"class": "sof"})
-    _el(root, "p", {"class": "sof__comparison"}, f"**Comparison:** {cell(ev.comparison)}")
-    table = _el(root, "table", {"class": "sof__table", "id": "sof-table", "aria-label": "Summary of findings"})
-    head = _el(_el(table, "thead"), "tr")
-    for h in heads:
-        _el(head, "th", {"scope": "col"}, h)
-    body = _el(table, "tbody")
+    root = _el(None, "div", {"class": "forest", "data-comparison": comparison.id})
     for g in ev.outcomes:
         o = g.outcome
-        row = _el(body, "tr", {
-            "id": f"sof-{o.id}", "data-outcome": o.id, "data-studies": g.n_studies,
-            "data-participants": g.participants, "data-certainty": o.certainty,
-        })
-        _el(row, "th", {"scope": "row"}, cell(o.outcome))
-        if o.studies:
-            lines = []
-            for sid in o.studies:
-                s = ev.studies[sid]
-                label = ev.labels[s.label]
-                lines.append(f"[{cell(s.study)}]({studies_link}#study-{sid}): label {label.short} "
-                             f"({cell(label.name).lower()}), {_plural(s.n, 'patient')}")
-            who = (f"**{g.n_studies} {'study' if g.n_studies == 1 else 'studies'}, {g.participants} participants**<br>"
-                   + "<br>".join(lines))
-        elif o.external is not None:
-            who = f"**No RA study.** {cell(o.external)}"
-        else:
-            who = "**No study** in the evidence table reported this outcome."
-        _el(row, "td", {"data-label": "Studies and participants"}, who)
-        _el(row, "td", {"data-label": "Effect against control"}, f"{cell(o.effect)}<br>*Interval:* {cell(o.interval)}")
-        _el(row, "td", {"data-label": "Risk of bias"}, cell(o.risk_of_bias))
-        if o.certainty == "none":
-            grade = "**Not graded**: no data"
-        else:
-            start = ("randomised against placebo or no cells" if g.start == "high"
-                     else "no randomised comparison with no cells")
-            reasons = "".join(f"<br>{html.escape(d.domain.capitalize())} −{d.levels}: {cell(d.reason)}" for d in o.downgrades)
-            grade = (f'<span class="sof__grade" aria-hidden="true">{SYMBOLS[o.certainty]}</span> '
-                     f"**{o.certainty.capitalize()}**<br>Starts {g.start} ({start}){reasons}")
-        _el(row, "td", {"data-label": "Certainty"}, grade)
+        if o.comparison != comparison.id or not o.forest or (outcome and o.id != outcome):
+            continue
+        figure = _el(root, "figure", {"class": "forest__figure", "id": f"forest-{slug(o.id)}", "data-outcome": o.id})
+        figure.text = AtomicString(raw(forest_svg(ev, g, comparison)))
+        corrected = any(getattr(risk_ratio(a.events, a.total, a.control_events, a.control_total), "corrected", False)
+                        for a in o.forest)
+        note = (" Where a group had no events, 0.5 was added to every cell of that study's table before computing."
+                if corrected else "")
+        pooled = (f" The diamond is the pooled estimate published by the cited meta-analysis, not recomputed "
+                  f"here [{'; '.join('@' + k for k in o.pooled.cite)}]." if o.pooled else "")
+        _el(figure, "figcaption", {},
+            f"**{cell(o.outcome)}**: {cell(comparison.arm)} against {cell(_in_sentence(comparison.control or ''))}. "
+            f"Each square is one study's risk ratio, computed here from the counts in the table below, and its "
+            f"line the 95% confidence interval; a ratio above 1 means more often with {cell(comparison.arm)}. "
+            f"The axis is logarithmic; arrows mean the interval goes on beyond it.{note}{pooled}")
+        table = _el(root, "table", {"class": "forest__table", "id": f"forest-table-{slug(o.id)}",
+                                    "aria-label": f"Numbers of the forest plot: {o.outcome}"})
+        head = _el(_el(table, "thead"), "tr")
+        for h in ("Study", "Time point", cell(comparison.arm), cell(comparison.control), "Risk ratio (95% CI)",
+                  "How the counts were obtained"):
+            _el(head, "th", {"scope": "col"}, h)
+        body = _el(table, "tbody")
+        for arm in o.forest:
+            rr = risk_ratio(arm.events, arm.total, arm.control_events, arm.control_total)
+            row = _el(body, "tr", {"data-study": arm.study})
+            _el(row, "th", {"scope": "row"}, f"[{cell(ev.studies[arm.study].study)}]({studies_link}#study-{arm.study})")
+            _el(row, "td", {"data-label": "Time point"}, cell(arm.timepoint))
+            _el(row, "td", {"data-label": cell(comparison.arm), "data-events": arm.events, "data-total": arm.total},
+                f"{arm.events} of {arm.total}")
+            _el(row, "td", {"data-label": cell(comparison.control), "data-events": arm.control_events,
+                            "data-total": arm.control_total}, f"{arm.control_events} of {arm.control_total}")
+            attrs = {"data-label": "Risk ratio (95% CI)"}
+            if rr is not None:
+                attrs.update({"data-rr": f"{rr.estimate:.6g}", "data-low": f"{rr.low:.6g}", "data-high": f"{rr.high:.6g}"})
+            text = "Not estimable (no events in either group)" if rr is None else interval_text(rr.estimate, rr.low, rr.high)
+            if rr is not None and rr.corrected:
+                text += ", with 0.5 added to each cell"
+            _el(row, "td", attrs, text)
+            _el(row, "td", {"data-label": "How the counts were obtained"},
+                f"{cell(arm.derived)} [{'; '.join('@' + k for k in arm.cite)}]")
+        if o.pooled is not None:
+            p = o.pooled
+            row = _el(body, "tr", {"data-pooled": "true"})
+            _el(row, "th", {"scope": "row"}, f"Pooled: {p.trials} trials")
+            _el(row, "td", {"data-label": "Time point"}, "As published")
+            _el(row, "td", {"data-label": cell(comparison.arm)}, "Not given here")
+            _el(row, "td", {"data-label": cell(comparison.control)}, "Not given here")
+            _el(row, "td", {"data-label": "Risk ratio (95% CI)", "data-rr": f"{p.estimate}", "data-low": f"{p.low}",
+                            "data-high": f"{p.high}"},
+                f"{interval_text(p.estimate, p.low, p.high)}; I² {cell(p.i2)}")
+            _el(row, "td", {"data-label": "How the counts were obtained"},
+                f"{cell(p.note)} [{'; '.join('@' + k for k in p.cite)}]")
     return root
 
 
@@ -361,7 +647,8 @@ def script_html(source: str) -> str:
 # ------------------------------------------------------------------------ the extension
 
 class _EvidenceBlock(Block):
-    """A block drawn from the data; it takes no argument, no options and no content."""
+    """A block drawn from the data; it takes no argument and no content (and no options, unless
+    the subclass declares them in OPTIONS)."""
 
     ARGUMENT = False
 
@@ -431,7 +718,42 @@ class EvidenceMapBlock(_EvidenceBlock):
         return evidence_map(ev, here, self.md.htmlStash.store)
 
 
-BLOCKS = (EvidenceTableBlock, SummaryOfFindingsBlock, TrialsTableBlock, EvidenceMapBlock)
+class RiskOfBiasBlock(_EvidenceBlock):
+    NAME = "risk-of-bias"
+
+    def draw(self, ev, here):
+        return risk_of_bias(ev, here)
+
+
+class ForestPlotBlock(_EvidenceBlock):
+    """``/// forest-plot`` with the option ``comparison: <id>`` (from data/outcomes.yaml) and,
+    optionally, ``outcome: <id>`` to draw one outcome of it."""
+
+    NAME = "forest-plot"
+    OPTIONS = {"comparison": ["", type_string], "outcome": ["", type_string]}
+
+    def draw(self, ev, here):
+        ext: EvidenceExtension = self.config["extension"]
+        wanted, outcome = self.options["comparison"], self.options["outcome"]
+        drawable = [c.id for c in ev.comparisons.values()
+                    if any(g.outcome.comparison == c.id and g.outcome.forest for g in ev.outcomes)]
+        comparison = ev.comparisons.get(wanted)
+        if comparison is None or wanted not in drawable:
+            ext.report_at("/// forest-plot", f"/// forest-plot needs the option 'comparison:' naming a comparison of "
+                          f"{data.OUTCOMES_FILE} with arm counts ('forest:'); "
+                          f"{'it is missing' if not wanted else repr(wanted) + ' is not one'}. "
+                          f"Write one of: {', '.join(drawable)}, indented on the line after /// forest-plot.")
+            return _el(None, "div")
+        ids = [g.outcome.id for g in ev.outcomes if g.outcome.comparison == wanted and g.outcome.forest]
+        if outcome and outcome not in ids:
+            ext.report_at("/// forest-plot", f"/// forest-plot: outcome {outcome!r} has no arm counts in comparison "
+                          f"{wanted!r}. Write one of: {', '.join(ids)}, or leave 'outcome:' out to draw them all.")
+            return _el(None, "div")
+        return forest_plot(ev, here, self.md.htmlStash.store, comparison, outcome or None)
+
+
+BLOCKS = (EvidenceTableBlock, SummaryOfFindingsBlock, TrialsTableBlock, EvidenceMapBlock, RiskOfBiasBlock,
+          ForestPlotBlock)
 VALUES = {"studies-count": "[=studies-count], [=studies-count umbilical], [=studies-count other]",
           "trials-count": "[=trials-count]", "evidence-date": "[=evidence-date]"}
 VALUE = re.compile(r"\[=([^\[\]\n]*)\]")
@@ -509,7 +831,10 @@ class _UnknownBlocks(Treeprocessor):
             if not match:
                 continue
             name, names = match.group(1), ", ".join(f"/// {b.NAME}" for b in BLOCKS)
-            if name in ours:
+            if name == ForestPlotBlock.NAME:
+                problem = ("/// forest-plot takes no argument and only the options 'comparison:' and 'outcome:', "
+                           "indented on the lines after it")
+            elif name in ours:
                 problem = "the evidence blocks take no argument or option"
             elif name not in self.extension.block_mgr.blocks:
                 problem = "no block has this name"
