@@ -312,7 +312,8 @@ def risk_of_bias(ev: data.Evidence, here: str | None) -> etree.Element:
             _el(row, "td", {"data-label": "Overall", "data-judgement": r.overall, "class": "rob__overall"},
                 f"**{_judgement(r.overall)}**<br>{cell(r.overall_reason or '')}")
         for r in group:
-            box = _el(root, "details", {"class": "rob__why", "id": f"rob-why-{r.study}"})
+            # the reasons are read on the page; search finds the table by its caption and header
+            box = _el(root, "details", {"class": "rob__why", "id": f"rob-why-{r.study}", "data-search-exclude": ""})
             _el(box, "summary", {}, f"Why: {cell(ev.studies[r.study].study)} ({html.escape(r.tool)}, "
                                     f"overall {html.escape(r.overall)})")
             items = _el(box, "ul")
@@ -324,7 +325,7 @@ def risk_of_bias(ev: data.Evidence, here: str | None) -> etree.Element:
     single = [r for r in robs if r.tool == "none"]
     if single:
         _el(root, "p", {"class": "rob__none-head"}, "**No tool applies** (no comparison to judge):")
-        items = _el(root, "ul", {"class": "rob__none"})
+        items = _el(root, "ul", {"class": "rob__none", "data-search-exclude": ""})  # found by the line above
         for r in single:
             quote = f' Quoted: “{cell(r.quote)}”' if r.quote else ""
             cites = f" [{'; '.join('@' + k for k in r.cite or [])}]" if r.cite else ""
@@ -442,7 +443,7 @@ def forest_svg(ev: data.Evidence, g: data.Graded, comparison: data.Comparison) -
         f"{name}: risk ratio {'not estimable' if rr is None else interval_text(rr.estimate, rr.low, rr.high)}"
         for _kind, name, rr, _arm in rows)
     return (
-        f'<svg class="forest__svg" viewBox="0 0 {width} {height}" width="{width}" height="{height}" role="img" '
+        f'<svg class="forest__svg" data-search-exclude viewBox="0 0 {width} {height}" width="{width}" height="{height}" role="img" '
         f'aria-labelledby="{ident}-title {ident}-desc" xmlns="http://www.w3.org/2000/svg">'
         f'<title id="{ident}-title">{esc(title)}</title><desc id="{ident}-desc">{esc(desc)}.</desc>'
         + "".join(parts) + "</svg>"
@@ -469,9 +470,8 @@ def forest_plot(ev: data.Evidence, here: str | None, raw, comparison: data.Compa
                   f"here [{'; '.join('@' + k for k in o.pooled.cite)}]." if o.pooled else "")
         _el(figure, "figcaption", {},
             f"**{cell(o.outcome)}**: {cell(comparison.arm)} against {cell(_in_sentence(comparison.control or ''))}. "
-            f"Each square is one study's risk ratio, computed here from the counts in the table below, and its "
-            f"line the 95% confidence interval; a ratio above 1 means more often with {cell(comparison.arm)}. "
-            f"The axis is logarithmic; arrows mean the interval goes on beyond it.{note}{pooled}")
+            f"Risk ratio and 95% confidence interval per study, from the counts in the table below; above 1 means "
+            f"more often with {cell(comparison.arm)} (logarithmic axis).{note}{pooled}")
         table = _el(root, "table", {"class": "forest__table", "id": f"forest-table-{slug(o.id)}",
                                     "aria-label": f"Numbers of the forest plot: {o.outcome}"})
         head = _el(_el(table, "thead"), "tr")

@@ -39,6 +39,7 @@ from html.parser import HTMLParser
 
 from markdown import Extension, Markdown
 from markdown.extensions.abbr import AbbrExtension
+from markdown.preprocessors import Preprocessor
 from markdown.treeprocessors import Treeprocessor
 from markdown.util import HTML_PLACEHOLDER_RE
 from pymdownx.blocks import BlocksExtension
@@ -250,6 +251,16 @@ def _to_text(element: etree.Element, parent: etree.Element) -> None:
 
 # ------------------------------------------------------------------------ the extension
 
+class LoadTerms(Preprocessor):
+    def __init__(self, md: Markdown, extension: "GlossaryExtension"):
+        super().__init__(md)
+        self.extension = extension
+
+    def run(self, lines: list[str]) -> list[str]:
+        self.extension.load_terms()
+        return lines
+
+
 class GlossaryExtension(BlocksExtension):
     def __init__(self, **kwargs):
         self.config = {"file": [DEFAULT_FILE, "The glossary file ('*[TERM]: Meaning' lines), relative to the project folder"]}
@@ -260,18 +271,28 @@ class GlossaryExtension(BlocksExtension):
     def extendMarkdownBlocks(self, md: Markdown, block_mgr) -> None:
         self.md = md
         md.registerExtension(self)
-        self.glossary = load(self.getConfig("file"))
-        for message in self.glossary.problems:
-            context.warn(message)
         listed = [e for e in md.registeredExtensions if isinstance(e, AbbrExtension)]
-        if listed:  # abbr listed before ucmsc.glossary: give it the terms
+        if listed:  # abbr listed before ucmsc.glossary: it gets the terms
             self.abbr = listed[-1]
-            self.abbr.load_glossary(self.glossary.meanings())
         else:
-            self.abbr = AbbrExtension(glossary=self.glossary.meanings())
+            self.abbr = AbbrExtension()
             md.registerExtensions([self.abbr], {})
+        # The file is read when a page is converted, not here: MkDocs makes its extensions while it
+        # reads mkdocs.yml, before the project folder is known (hooks/source_context.py).
+        md.preprocessors.register(LoadTerms(md, self), "ucmsc-glossary-terms", 100)
         block_mgr.register(GlossaryBlock, {"extension": self})
         md.treeprocessors.register(FirstUse(md, self), "ucmsc-glossary-first-use", TREE_PRIORITY)
+
+    def load_terms(self) -> None:
+        """The file's terms (parsed once per content) into abbr, before the page is parsed."""
+        glossary = load(self.getConfig("file"))
+        for message in glossary.problems:
+            context.warn(message)  # each once per build
+        if glossary is not self.glossary:
+            self.glossary = glossary
+            self.abbr.reset_glossary()
+            self.abbr.load_glossary(glossary.meanings())
+        self.abbr.reset()  # the page's abbreviations: the glossary's, then the page's own
 
     def check_abbr(self) -> None:
         """``abbr`` listed after ucmsc.glossary replaces the one that holds the terms: say so."""
