@@ -4,14 +4,12 @@ come from the built HTML (headings, citation groups), the page's own body text a
 
 from __future__ import annotations
 
-import json
 import re
 
 import pytest
 import yaml
-from bs4 import BeautifulSoup
 
-from sitekit import ROOT, html_path, nav_pages, soup, wait_for_material
+from sitekit import ROOT, html_path, soup, wait_for_material
 
 pytestmark = pytest.mark.browser
 
@@ -89,33 +87,6 @@ def test_the_list_is_hidden_where_the_sidebar_shows_the_contents(browser, base_u
 def test_short_pages_have_no_list(site):
     assert len(_sections(site, "references.md")) < 3
     assert soup(html_path(site, "references.md")).select("nav.page-toc") == []
-
-
-def test_every_page_of_three_sections_or_more_lists_them_and_no_other(site):
-    """The list is a line an editor writes (--8<-- "page-toc.md"): a page that grows a third section
-    needs it, a page cut to two loses it. The count comes from the built page's own h2."""
-    for md in nav_pages():
-        count = len(_sections(site, md))
-        lists = soup(html_path(site, md)).select("article nav.page-toc")
-        if count >= 3:
-            assert len(lists) == 1, (
-                f"docs/{md}: {count} sections and {len(lists)} lists of them: write the line "
-                '--8<-- "page-toc.md" (once) before the first ## section'
-            )
-        else:
-            assert not lists, f'docs/{md}: {count} sections: remove the line --8<-- "page-toc.md"'
-
-
-def test_the_list_and_the_notice_are_no_search_results(site):
-    """Both are written in the page's Markdown now (includes/page-toc.md, includes/not-approved.md):
-    data-search-exclude keeps them out of the index, as when the theme added them."""
-    docs = json.loads((site / "search" / "search_index.json").read_text(encoding="utf-8"))["docs"]
-    texts = [" ".join(BeautifulSoup(doc["text"], "lxml").get_text(" ").split()) for doc in docs]
-    notice = " ".join(soup(html_path(site, "index.md")).select_one("article .not-approved p:not(.admonition-title)").get_text(" ").split())
-    title = soup(html_path(site, "safety.md")).select_one("article nav.page-toc p").get_text(strip=True)
-    assert notice and title == "On this page"
-    assert not [t for t in texts if notice[:60] in t], "the notice's text is in the search index"
-    assert not [t for t in texts if title in t], "the list of sections is in the search index"
 
 
 # ----------------------------------------------------------------- item 7: nothing fixed covers the text
