@@ -1,7 +1,7 @@
 """page_meta hook: what a reader, a search engine and a reference manager need to know about a page.
 
 For each page it puts a ``trust`` dictionary into the template context (used by
-overrides/main.html and overrides/partials/content.html):
+overrides/main.html and overrides/partials/trust.html):
 
 * ``head``: ``(attribute, name, content)`` triples for Open Graph, Twitter and Google Scholar
   (``citation_*``) meta tags, including one ``citation_reference`` per work the page cites

@@ -9,7 +9,7 @@ A page without them, or with a date that is not an ISO date (YYYY-MM-DD), or wit
 that is not after the last one, logs a warning naming the file and line, relative to the folder
 of mkdocs.yml (docs/...), as every hook does (strict mode: the build fails).
 Valid dates are stored back in ``page.meta`` as ``datetime.date`` objects, which the theme
-override (overrides/partials/content.html) shows as "Last reviewed … · Next review due …".
+override (overrides/partials/trust.html) shows as "Last reviewed … · Next review due …".
 """
 
 from __future__ import annotations

@@ -45,7 +45,10 @@ def test_the_notice_is_on_every_evidence_and_decision_page_under_the_title_and_n
         assert first is notices[0], f"{md}: the notice is not right under the title"
         assert "approved" in notices[0].get_text().lower()
         link = notices[0].find("a", href=True)
-        assert link and ("safety/" in link["href"] or link["href"].startswith("./#")), link
+        assert link and ("safety/" in link["href"] or link["href"].startswith("./#")), (
+            f"{md}: the notice's 'Why not' is no link to the Safety page ({link}): give its target under "
+            "the snippet line, e.g. [not-approved]: safety.md#no-msc-product-is-approved-for-ra"
+        )
         texts.add(" ".join(notices[0].get_text().split()))
     assert len(texts) == 1, f"the notice differs between pages: {texts}"
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 
 import pytest
@@ -89,3 +90,35 @@ def test_citing_page_has_its_references(site, md):
     targets = {a["href"].lstrip("#") for a in refs}
     listed = {li.get("id") for li in node.select(".footnote li[id]")}
     assert targets <= listed, f"{md}: citations without an entry in the page's references: {targets - listed}"
+
+
+# "On this page" and the "Not an approved treatment" notice, written in the Markdown (issue 21,
+# items 5 and 6; includes/page-toc.md, includes/not-approved.md). tests/test_reader_screen.py and
+# tests/test_reader_home.py look at them in a browser and on every page.
+
+def test_every_page_of_three_sections_or_more_lists_them_and_no_other(site):
+    """The list is a line an editor writes (--8<-- "page-toc.md"): a page that grows a third section
+    needs it, a page cut to two loses it. The count comes from the built page's own h2."""
+    for md in NAV:
+        count = len(article(site, md).find_all("h2"))
+        lists = article(site, md).select("nav.page-toc")
+        if count >= 3:
+            assert len(lists) == 1, (
+                f"docs/{md}: {count} sections and {len(lists)} lists of them: write the line "
+                '--8<-- "page-toc.md" (once) before the first ## section'
+            )
+        else:
+            assert not lists, f'docs/{md}: {count} sections: remove the line --8<-- "page-toc.md"'
+
+
+def test_the_list_and_the_notice_are_no_search_results(site):
+    """Both are written in the page's Markdown now (includes/page-toc.md, includes/not-approved.md):
+    data-search-exclude keeps them out of the index, as when the theme added them."""
+    docs = json.loads((site / "search" / "search_index.json").read_text(encoding="utf-8"))["docs"]
+    texts = [" ".join(BeautifulSoup(doc["text"], "lxml").get_text(" ").split()) for doc in docs]
+    notice = " ".join(article(site, "index.md").select_one(".not-approved p:not(.admonition-title)").get_text(" ").split())
+    title = article(site, "safety.md").select_one("nav.page-toc p").get_text(strip=True)
+    assert notice and title == "On this page"
+    assert not [t for t in texts if notice[:60] in t], "the notice's text is in the search index"
+    assert not [t for t in texts if title in t], "the list of sections is in the search index"
+
