@@ -542,10 +542,10 @@ def _html_text(raw: str) -> str:
 
 
 # Without MkDocs' hook (Zensical), the scan renders pages with these: the site's own generated
-# blocks (ucmsc.evidence) cite works of their own, so they are among them.
+# blocks (ucmsc.evidence) cite works of their own, and /// glossary must be known, so they are among them.
 DEFAULT_SCAN_EXTENSIONS = [
     "abbr", "admonition", "attr_list", "def_list", "footnotes", "md_in_html", "tables", "toc",
-    "pymdownx.details", "pymdownx.superfences", "pymdownx.tabbed", "ucmsc.evidence",
+    "pymdownx.details", "pymdownx.superfences", "pymdownx.tabbed", "ucmsc.evidence", "ucmsc.glossary",
 ]
 
 
