@@ -1,25 +1,11 @@
-"""The evidence data as typed models: data/studies.yaml, data/outcomes.yaml, data/trials.yaml.
+"""The evidence data (data/*.yaml) as typed models, read and checked once per content.
 
-``load()`` reads the three files (and the keys of references.bib), checks them and returns one
-``Evidence`` object, or raises ``DataError`` with every problem found, each written as
-``data/studies.yaml:57: study 'wang2013': what is wrong. What to do.`` It is cached by the files'
-content: every page of a build (and every rebuild that changed none of them) gets the same object.
-
-The shapes (fields, types, allowed values) are pydantic models; the YAML loader keeps the line of
-every mapping and key, so a pydantic error is reported at the line of the field it names. The
-checks between entries come after the models: ids used twice, study ids and labels that must
-exist, the GRADE certainty computed from the starting level and the downgrades, enrolment types,
-and every citation key (``cite:`` lists and ``[@key]`` in text) present in references.bib.
-
-New optional fields are added to a model here, each with a default, so that existing data stays
-valid (for example ``Study.plain_result``). A field a model does not know is reported with its
-line: a misspelt name never disappears silently. A new data file (risk of bias per study, arm
-counts for forest plots) gets its model here, is read in ``_load`` beside the others, and its
-checks against the studies go into ``check``, which already has them all by id; the pages then
-reach it through ``Evidence``.
-
-An unknown citation key is reported and left out of the text (the rest of the entry is shown), so
-that the citation step, which sees the generated text later, raises no second message about it.
+``load()`` returns one ``Evidence`` or raises ``DataError`` with every problem found, each at its
+``file:line`` (the YAML loader keeps the line of every node). The pydantic models give the shapes;
+``check`` the rules between entries (ids, labels, GRADE, risk of bias, citation keys). A new
+optional field gets a default so existing data stays valid; CONTRIBUTING.md describes the files.
+An unknown citation key is reported and left out of the text, so the citation step raises no
+second message about it.
 """
 
 from __future__ import annotations
@@ -68,6 +54,7 @@ class DataError(Exception):
 
 
 # ------------------------------------------------------------------------------ field types
+# Each check raises its own message (the editor's wording), which _model_problems puts at the line.
 
 def _fail(kind: str, message: str, **ctx):
     raise PydanticCustomError(kind, message, ctx)
@@ -89,21 +76,28 @@ def _keys(value):
     return [k.strip() for k in value]
 
 
-def _whole(minimum: int, what: str):
+def _checked(value):
+    if not isinstance(value, list) or not value or not all(isinstance(c, str) and c.strip() for c in value):
+        _fail("checked", "checked must be a list of the sources read for this row (one address or "
+                         "references.bib key per line, each starting with '- ')")
+    return value
+
+
+def Whole(minimum: int, what: str):  # noqa: N802 - a type
     def check(value):
         if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
             _fail("whole", "must be {what}, not {value}", what=what, value=repr(value))
         return value
-    return check
+    return Annotated[int, BeforeValidator(check)]
 
 
-def _one_of(choices: tuple, what: str | None = None):
+def OneOf(*choices, what: str | None = None):  # noqa: N802 - a type
     def check(value):
         if isinstance(value, bool) or value not in choices:
             _fail("one_of", "must be {what}, not {value}", value=repr(value),
                   what=what or "one of " + ", ".join(str(c) for c in choices))
         return value
-    return check
+    return Annotated[type(choices[0]), BeforeValidator(check)]
 
 
 def _date(value):
@@ -118,17 +112,20 @@ def _bool(value):
     return value
 
 
+def _ratio(value):
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
+        _fail("ratio", "must be a positive number such as 1.10, not {value}", value=repr(value))
+    return float(value)
+
+
 Text = Annotated[str, BeforeValidator(_text)]
 Keys = Annotated[list[str], BeforeValidator(_keys)]
 Date = Annotated[dt.date, BeforeValidator(_date)]
 Flag = Annotated[bool, BeforeValidator(_bool)]
-
-
-def _checked(value):
-    if not isinstance(value, list) or not value or not all(isinstance(c, str) and c.strip() for c in value):
-        _fail("checked", "checked must be a list of the sources read for this row (one address or "
-                         "references.bib key per line, each starting with '- ')")
-    return value
+Ratio = Annotated[float, BeforeValidator(_ratio)]
+Count = Whole(0, "a whole number")
+Positive = Whole(1, "a whole number of at least 1")
+Checked = Annotated[list[str], BeforeValidator(_checked)]
 
 
 class _Model(BaseModel):
@@ -151,11 +148,11 @@ class Study(_Model):
     id: Text
     study: Text
     cite: Keys
-    group: Annotated[str, BeforeValidator(_one_of(GROUPS))]
+    group: OneOf(*GROUPS)
     label: Text
     design: Text
     control: Text
-    n: Annotated[int, BeforeValidator(_whole(1, "a whole number of patients"))]
+    n: Whole(1, "a whole number of patients")
     arms: Text
     source: Text
     source_filter: Text
@@ -170,7 +167,7 @@ class Study(_Model):
     analysed: Text
     funding: Text
     registration: Text
-    checked: Annotated[list[str], BeforeValidator(_checked)]
+    checked: Checked
     plain_result: Text | None = None  # the main result in words a patient can read (optional)
 
 
@@ -180,22 +177,9 @@ class StudiesFile(_Model):
 
 
 class Downgrade(_Model):
-    domain: Annotated[str, BeforeValidator(_one_of(DOMAINS))]
-    levels: Annotated[int, BeforeValidator(_one_of((1, 2), "1 (serious) or 2 (very serious)"))]
+    domain: OneOf(*DOMAINS)
+    levels: OneOf(1, 2, what="1 (serious) or 2 (very serious)")
     reason: Text
-
-
-Count = Annotated[int, BeforeValidator(_whole(0, "a whole number"))]
-Positive = Annotated[int, BeforeValidator(_whole(1, "a whole number of at least 1"))]
-
-
-def _ratio(value):
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
-        _fail("ratio", "must be a positive number such as 1.10, not {value}", value=repr(value))
-    return float(value)
-
-
-Ratio = Annotated[float, BeforeValidator(_ratio)]
 
 
 class ArmCounts(_Model):
@@ -214,7 +198,7 @@ class ArmCounts(_Model):
 class Pooled(_Model):
     """A pooled estimate as a cited meta-analysis published it (never computed here)."""
 
-    measure: Annotated[str, BeforeValidator(_one_of(("risk ratio",)))]
+    measure: OneOf("risk ratio")
     estimate: Ratio
     low: Ratio
     high: Ratio
@@ -226,7 +210,7 @@ class Pooled(_Model):
 
 class Comparison(_Model):
     id: Text
-    kind: Annotated[str, BeforeValidator(_one_of(COMPARISON_KINDS))]
+    kind: OneOf(*COMPARISON_KINDS)
     name: Text
     arm: Text | None = None
     control: Text | None = None
@@ -238,15 +222,15 @@ class Outcome(_Model):
     id: Text
     comparison: Text
     outcome: Text
-    studies: list[Annotated[str, BeforeValidator(_text)]]
+    studies: list[Text]
     external: Text | None = None
-    external_risk_of_bias: Annotated[str, BeforeValidator(_one_of(tuple(EXTERNAL_ROB)))] | None = None
-    start: Annotated[str, BeforeValidator(_one_of(("high", "low")))] | None = None
+    external_risk_of_bias: OneOf(*EXTERNAL_ROB) | None = None
+    start: OneOf("high", "low") | None = None
     effect: Text
     interval: Text
     risk_of_bias: Text
     downgrades: list[Downgrade]
-    certainty: Annotated[str, BeforeValidator(_one_of((*LEVELS, "none")))]
+    certainty: OneOf(*LEVELS, "none")
     forest: list[ArmCounts] = []
     pooled: Pooled | None = None
 
@@ -254,9 +238,9 @@ class Outcome(_Model):
 class Preclinical(_Model):
     """The animal studies of one meta-analysis (the evidence map's squares)."""
 
-    studies: Annotated[int, BeforeValidator(_whole(0, "a whole number"))]
-    arms: Annotated[int, BeforeValidator(_whole(0, "a whole number"))]
-    benefit: Annotated[int, BeforeValidator(_whole(0, "a whole number"))]
+    studies: Count
+    arms: Count
+    benefit: Count
     cite: Text
 
 
@@ -278,7 +262,7 @@ class RobStudy(_Model):
     """One study's risk-of-bias assessment (data/risk_of_bias.yaml)."""
 
     study: Text
-    tool: Annotated[str, BeforeValidator(_one_of(TOOLS))]
+    tool: OneOf(*TOOLS)
     comparison: Text
     outcomes: Text | None = None
     domains: list[RobDomain] = []
@@ -290,7 +274,7 @@ class RobStudy(_Model):
 
 
 class RobFile(_Model):
-    tools: dict[str, list[Annotated[str, BeforeValidator(_text)]]]
+    tools: dict[str, list[Text]]
     studies: list[RobStudy]
 
 
@@ -300,8 +284,8 @@ class Trial(_Model):
     title: Text
     phase: Text
     design: Text
-    enrolment: Annotated[int, BeforeValidator(_whole(1, "a whole number of participants, or null"))] | None
-    enrolment_type: Annotated[str, BeforeValidator(_one_of(ENROLMENT_TYPES))]
+    enrolment: Whole(1, "a whole number of participants, or null") | None
+    enrolment_type: OneOf(*ENROLMENT_TYPES)
     cell_source: Text
     status: Text
     results_posted: Flag
@@ -421,14 +405,22 @@ class _Problems:
         self.messages.append(f"{name}:{line}: {message}" if line else f"{name}: {message}")
 
 
-def _who(kind: str, raw: Any, index: int) -> str:
-    ident = raw.get("id") if isinstance(raw, dict) else None
-    if kind == "study" and isinstance(raw, dict):
-        ident = ident or raw.get("study")
-    return f"{kind} '{ident or f'number {index + 1}'}'"
-
-
 _KIND = {"labels": "label", "studies": "study", "outcomes": "outcome", "trials": "trial", "comparisons": "comparison"}
+
+
+def _who(raw: Any, path: tuple) -> str | None:
+    """The entry of a top-level list that ``path`` is in ("study 'wang2013'"), or None."""
+    if len(path) < 2 or path[0] not in _KIND or not isinstance(path[1], int):
+        return None
+    items = raw.get(path[0]) if isinstance(raw, dict) else None
+    item = items[path[1]] if isinstance(items, list) and path[1] < len(items) else None
+    item = item if isinstance(item, dict) else {}
+    ident = item.get("id") or (item.get("study") if path[0] == "studies" else None)
+    return f"{_KIND[path[0]]} '{ident or f'number {path[1] + 1}'}'"
+
+
+def _in_words(path: tuple) -> str:
+    return ", ".join(f"item {p + 1}" if isinstance(p, int) else str(p) for p in path)
 
 
 def _model_problems(exc: ValidationError, raw: Any, lines, name: str, problems: _Problems) -> None:
@@ -437,16 +429,14 @@ def _model_problems(exc: ValidationError, raw: Any, lines, name: str, problems: 
     for error in exc.errors():
         loc = tuple(error["loc"])
         # list items and mappings: who is concerned
-        if len(loc) >= 2 and loc[0] in _KIND and isinstance(loc[1], int):
+        who = _who(raw, loc)
+        if who:
             entry, rest = loc[:2], loc[2:]
-            items = raw.get(loc[0]) if isinstance(raw, dict) else None
-            item = items[loc[1]] if isinstance(items, list) and loc[1] < len(items) else None
-            who = _who(_KIND[loc[0]], item, loc[1])
         elif loc and loc[0] == "preclinical":
             entry, rest, who = loc[:1], loc[1:], "'preclinical'"
         else:
             entry, rest, who = (), loc, None
-        kind = error["type"]
+        kind, prefix = error["type"], f"{who}: " if who else ""
         if (kind == "missing" or (kind == "blank" and rest and rest[-1] not in OPTIONAL)) and len(rest) == 1:
             missing.setdefault(entry, []).append(str(rest[0]))
             continue
@@ -462,28 +452,21 @@ def _model_problems(exc: ValidationError, raw: Any, lines, name: str, problems: 
             else:
                 problems.add(name, line_of(lines, loc), f"{who or loc[0]}: expected a mapping of fields here.")
             continue
-        field_name = ", ".join(f"item {p + 1}" if isinstance(p, int) else str(p) for p in rest) or str(loc[-1] if loc else "")
+        field_name = _in_words(rest) or str(loc[-1] if loc else "")
         line = line_of(lines, loc)
         if kind == "missing":  # inside a list of the entry (a downgrade without its reason)
-            where = ", ".join(f"item {p + 1}" if isinstance(p, int) else str(p) for p in rest[:-1])
-            problems.add(name, line, f"{who + ': ' if who else ''}{where} is missing the required field '{rest[-1]}'.")
+            problems.add(name, line, f"{prefix}{_in_words(rest[:-1])} is missing the required field '{rest[-1]}'.")
         elif kind == "extra_forbidden":
-            problems.add(name, line, f"{who + ': ' if who else ''}unknown field '{field_name}'. Check its spelling "
+            problems.add(name, line, f"{prefix}unknown field '{field_name}'. Check its spelling "
                          "(the fields are listed at the top of the file), or remove it.")
         elif kind in ("one_line", "whole", "one_of", "date", "bool", "blank") and rest:
-            problems.add(name, line, f"{who + ': ' if who else ''}{rest[-1]} {error['msg']}.")
+            problems.add(name, line, f"{prefix}{rest[-1]} {error['msg']}.")
         elif kind in ("keys", "checked"):
-            problems.add(name, line, f"{who + ': ' if who else ''}{error['msg']}.")
+            problems.add(name, line, f"{prefix}{error['msg']}.")
         else:
-            problems.add(name, line, f"{who + ': ' if who else ''}{field_name}: {error['msg']}.")
+            problems.add(name, line, f"{prefix}{field_name}: {error['msg']}.")
     for entry, fields in missing.items():
-        items = raw.get(entry[0]) if entry and isinstance(raw, dict) else None
-        if len(entry) == 2:
-            who = _who(_KIND[entry[0]], items[entry[1]] if isinstance(items, list) else None, entry[1])
-        elif entry:
-            who = f"'{entry[0]}'"
-        else:
-            who = "the file"
+        who = _who(raw, entry) or (f"'{entry[0]}'" if entry else "the file")
         answer = ANSWER_MISSING_TRIAL if name == TRIALS_FILE else ANSWER_MISSING
         listed = ", ".join(repr(f) for f in fields)
         problems.add(name, line_of(lines, entry), f"{who} is missing the required field(s) {listed}. {answer}")
@@ -510,11 +493,7 @@ def _without_unknown_keys(raw: Any, name: str, lines, keys: frozenset[str], prob
     pages show the rest and the citation step raises no second message about it)."""
 
     def who(path: tuple) -> str:
-        if len(path) >= 2 and path[0] in _KIND and isinstance(path[1], int):
-            items = raw.get(path[0]) if isinstance(raw, dict) else None
-            item = items[path[1]] if isinstance(items, list) and path[1] < len(items) else None
-            return _who(_KIND[path[0]], item, path[1])
-        return f"'{path[0]}'" if path else "the file"
+        return _who(raw, path) or (f"'{path[0]}'" if path else "the file")
 
     def unknown(key: str, path: tuple) -> bool:
         if key in keys:
@@ -648,19 +627,16 @@ def _check_rob(rf: RobFile, lines, studies: dict, problems: _Problems) -> dict[s
 
 def check(
     studies_raw, studies_lines, outcomes_raw, outcomes_lines, trials_raw, trials_lines, keys: frozenset[str],
-    rob_raw=None, rob_lines=None,
+    rob_raw, rob_lines,
 ) -> Evidence:
     """Validate the parsed files together; raise DataError listing every problem."""
     problems, cited = _Problems(), _Problems()  # cited: unknown keys, left out of the pages
-    rob_lines = rob_lines or {}
-    studies_raw = _without_unknown_keys(studies_raw, STUDIES_FILE, studies_lines, keys, cited)
-    outcomes_raw = _without_unknown_keys(outcomes_raw, OUTCOMES_FILE, outcomes_lines, keys, cited)
-    trials_raw = _without_unknown_keys(trials_raw, TRIALS_FILE, trials_lines, keys, cited)
-    rob_raw = _without_unknown_keys(rob_raw or {}, ROB_FILE, rob_lines, keys, cited) if rob_raw is not None else None
-    sf = _parse(StudiesFile, studies_raw, studies_lines, STUDIES_FILE, problems)
-    of = _parse(OutcomesFile, outcomes_raw, outcomes_lines, OUTCOMES_FILE, problems)
-    tf = _parse(TrialsFile, trials_raw, trials_lines, TRIALS_FILE, problems)
-    rf = _parse(RobFile, rob_raw, rob_lines, ROB_FILE, problems) if rob_raw is not None else RobFile(tools={}, studies=[])
+    files = ((StudiesFile, STUDIES_FILE, studies_raw, studies_lines), (OutcomesFile, OUTCOMES_FILE, outcomes_raw,
+             outcomes_lines), (TrialsFile, TRIALS_FILE, trials_raw, trials_lines), (RobFile, ROB_FILE, rob_raw, rob_lines))
+    sf, of, tf, rf = (  # an empty risk-of-bias file: its tools are reported missing
+        RobFile(tools={}, studies=[]) if model is RobFile and raw is None
+        else _parse(model, _without_unknown_keys(raw, name, lines, keys, cited), lines, name, problems)
+        for model, name, raw, lines in files)
     if sf is None:  # the other files refer to the studies: nothing more can be checked
         raise DataError(cited.messages + problems.messages)
 
@@ -817,7 +793,7 @@ def check(
             if n is None:
                 if kind != "not reported":
                     problems.add(TRIALS_FILE, line, f"{who}: enrolment is empty, so enrolment_type must be 'not reported'.")
-            elif isinstance(n, bool) or n < 1 or kind == "not reported":
+            elif kind == "not reported":
                 problems.add(TRIALS_FILE, line, f"{who}: enrolment must be a whole number with type planned or actual "
                                                 "(or null with 'not reported').")
             if t.study is not None and t.study not in studies:
@@ -826,10 +802,7 @@ def check(
 
     if problems.messages or of is None or tf is None or rf is None:
         raise DataError(cited.messages + problems.messages)
-    lines = {}
-    for name, file_lines in ((STUDIES_FILE, studies_lines), (OUTCOMES_FILE, outcomes_lines), (TRIALS_FILE, trials_lines),
-                             (ROB_FILE, rob_lines)):
-        lines.update({(name, *path): line for path, line in file_lines.items()})
+    lines = {(name, *path): line for _, name, _, file_lines in files for path, line in file_lines.items()}
     return Evidence(
         labels=labels, studies=studies, comparisons=comparisons, preclinical=of.preclinical,
         outcomes=graded, evidence_current_to=tf.evidence_current_to, trials=list(tf.trials),
