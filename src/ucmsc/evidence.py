@@ -359,6 +359,10 @@ def risk_ratio(events: int, total: int, control_events: int, control_total: int)
     return RiskRatio(math.exp(log_rr), math.exp(log_rr - Z95 * se), math.exp(log_rr + Z95 * se), corrected)
 
 
+def arm_ratio(arm: data.ArmCounts) -> RiskRatio | None:
+    return risk_ratio(arm.events, arm.total, arm.control_events, arm.control_total)
+
+
 def ratio_text(value: float) -> str:
     return f"{value:.2f}" if value < 100 else f"{value:.0f}"
 
@@ -390,7 +394,7 @@ def forest_svg(ev: data.Evidence, g: data.Graded, comparison: data.Comparison) -
     one = _x(1.0, left, plot_w)
     rows = []
     for arm in o.forest:
-        rr = risk_ratio(arm.events, arm.total, arm.control_events, arm.control_total)
+        rr = arm_ratio(arm)
         name = f"{_short_name(ev.studies[arm.study].study)}, {arm.timepoint}"
         rows.append(("study", name, rr, arm))
     if o.pooled is not None:
@@ -454,8 +458,7 @@ def forest_plot(ev: data.Evidence, here: str | None, raw, comparison: data.Compa
             continue
         figure = _el(root, "figure", {"class": "forest__figure", "id": f"forest-{slug(o.id)}", "data-outcome": o.id})
         figure.text = AtomicString(raw(forest_svg(ev, g, comparison)))
-        corrected = any(getattr(risk_ratio(a.events, a.total, a.control_events, a.control_total), "corrected", False)
-                        for a in o.forest)
+        corrected = any(getattr(arm_ratio(a), "corrected", False) for a in o.forest)
         note = (" Where a group had no events, 0.5 was added to every cell of that study's table before computing."
                 if corrected else "")
         pooled = (f" The diamond is the pooled estimate published by the cited meta-analysis, not recomputed "
@@ -469,7 +472,7 @@ def forest_plot(ev: data.Evidence, here: str | None, raw, comparison: data.Compa
                       ("Study", "Time point", cell(comparison.arm), cell(comparison.control), "Risk ratio (95% CI)",
                        "How the counts were obtained"))
         for arm in o.forest:
-            rr = risk_ratio(arm.events, arm.total, arm.control_events, arm.control_total)
+            rr = arm_ratio(arm)
             row = _el(body, "tr", {"data-study": arm.study})
             _el(row, "th", {"scope": "row"}, _study(ev, arm.study, studies_link))
             _el(row, "td", {"data-label": "Time point"}, cell(arm.timepoint))
@@ -631,13 +634,13 @@ def script_html(source: str) -> str:
 # ------------------------------------------------------------------------ the extension
 
 class _EvidenceBlock(Block):
-    """A block drawn from the data; it takes no argument and no content (and no options, unless
-    the subclass declares them in OPTIONS)."""
+    """A block drawn from the data by ``BUILD(ev, here)``; it takes no argument and no content
+    (and no options, unless the subclass declares them in OPTIONS)."""
 
     ARGUMENT = False
 
     def draw(self, ev: data.Evidence, here: str | None) -> etree.Element:
-        raise NotImplementedError
+        return self.BUILD(ev, here)
 
     def on_markdown(self) -> str:
         return "raw"
@@ -664,10 +667,7 @@ class _EvidenceBlock(Block):
 
 
 class EvidenceTableBlock(_EvidenceBlock):
-    NAME = "evidence-table"
-
-    def draw(self, ev, here):
-        return evidence_table(ev, here)
+    NAME, BUILD = "evidence-table", staticmethod(evidence_table)
 
     def on_end(self, block: etree.Element) -> None:
         super().on_end(block)
@@ -682,17 +682,11 @@ class EvidenceTableBlock(_EvidenceBlock):
 
 
 class SummaryOfFindingsBlock(_EvidenceBlock):
-    NAME = "summary-of-findings"
-
-    def draw(self, ev, here):
-        return summary_of_findings(ev, here)
+    NAME, BUILD = "summary-of-findings", staticmethod(summary_of_findings)
 
 
 class TrialsTableBlock(_EvidenceBlock):
-    NAME = "trials-table"
-
-    def draw(self, ev, here):
-        return trials_table(ev, here)
+    NAME, BUILD = "trials-table", staticmethod(trials_table)
 
 
 class EvidenceMapBlock(_EvidenceBlock):
@@ -703,10 +697,7 @@ class EvidenceMapBlock(_EvidenceBlock):
 
 
 class RiskOfBiasBlock(_EvidenceBlock):
-    NAME = "risk-of-bias"
-
-    def draw(self, ev, here):
-        return risk_of_bias(ev, here)
+    NAME, BUILD = "risk-of-bias", staticmethod(risk_of_bias)
 
 
 class ForestPlotBlock(_EvidenceBlock):
@@ -755,12 +746,16 @@ OLD_MARKERS = {
 }
 
 
-class ValueProcessor(InlineProcessor):
-    """``[=name]`` or ``[=name argument]``: a value computed from the data."""
+class _Part:
+    """A processor of the extension, which it reaches as ``self.extension``."""
 
-    def __init__(self, pattern: str, md: Markdown, extension: EvidenceExtension):
-        super().__init__(pattern, md)
+    def __init__(self, *args, extension: EvidenceExtension):
+        super().__init__(*args)
         self.extension = extension
+
+
+class ValueProcessor(_Part, InlineProcessor):
+    """``[=name]`` or ``[=name argument]``: a value computed from the data."""
 
     def handleMatch(self, m: re.Match, text: str):
         token = m.group(0)
@@ -785,12 +780,8 @@ class ValueProcessor(InlineProcessor):
         return node, m.start(0), m.end(0)
 
 
-class _KeepLines(Preprocessor):
+class _KeepLines(_Part, Preprocessor):
     """Keeps the page's lines, for the line numbers of messages when the page file is unknown."""
-
-    def __init__(self, md: Markdown, extension: EvidenceExtension):
-        super().__init__(md)
-        self.extension = extension
 
     def run(self, lines: list[str]) -> list[str]:
         self.extension.lines = list(lines)
@@ -801,12 +792,8 @@ class _KeepLines(Preprocessor):
         return lines
 
 
-class _UnknownBlocks(Treeprocessor):
+class _UnknownBlocks(_Part, Treeprocessor):
     """A ``/// name`` line left as text: a block name misspelt, or one given arguments or options."""
-
-    def __init__(self, md: Markdown, extension: EvidenceExtension):
-        super().__init__(md)
-        self.extension = extension
 
     def run(self, root: etree.Element) -> None:
         ours = {b.NAME for b in BLOCKS}
@@ -832,10 +819,7 @@ class EvidenceExtension(BlocksExtension):
     def __init__(self, **kwargs):
         self.config = {"docs_dir": ["docs", "The docs folder, relative to the project folder (for page paths)"]}
         super().__init__(**kwargs)
-        self.lines: list[str] = []
-        self.reported: set[str] = set()
-        self._evidence = None
-        self._loaded = False
+        self.reset()
 
     def extendMarkdownBlocks(self, md: Markdown, block_mgr) -> None:
         self.md = md
@@ -844,14 +828,14 @@ class EvidenceExtension(BlocksExtension):
         for block in BLOCKS:
             block_mgr.register(block, {"extension": self})
         # after code spans (190) and escapes (180), before links and references (160, 170)
-        md.inlinePatterns.register(ValueProcessor(VALUE.pattern, md, self), "ucmsc-evidence-value", 175)
-        md.preprocessors.register(_KeepLines(md, self), "ucmsc-evidence-lines", 35)
-        md.treeprocessors.register(_UnknownBlocks(md, self), "ucmsc-evidence-unknown-blocks", 19)
+        md.inlinePatterns.register(ValueProcessor(VALUE.pattern, md, extension=self), "ucmsc-evidence-value", 175)
+        md.preprocessors.register(_KeepLines(md, extension=self), "ucmsc-evidence-lines", 35)
+        md.treeprocessors.register(_UnknownBlocks(md, extension=self), "ucmsc-evidence-unknown-blocks", 19)
 
     def reset(self) -> None:
-        self.lines = []
-        self.reported = set()
-        self._evidence = None
+        self.lines: list[str] = []
+        self.reported: set[str] = set()
+        self._evidence: data.Evidence | None = None
         self._loaded = False
 
     # ---- for the blocks and the values
