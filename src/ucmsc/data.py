@@ -404,6 +404,12 @@ class _Problems:
     def add(self, name: str, line: int | None, message: str) -> None:
         self.messages.append(f"{name}:{line}: {message}" if line else f"{name}: {message}")
 
+    def about(self, name: str, lines, entry: tuple, who: str):
+        """``say(message, *field)``: a problem of one entry, at its field's line (else the entry's)."""
+        def say(message: str, *field) -> None:
+            self.add(name, (lines.get(entry + field) if field else None) or lines.get(entry), f"{who}: {message}")
+        return say
+
 
 _KIND = {"labels": "label", "studies": "study", "outcomes": "outcome", "trials": "trial", "comparisons": "comparison"}
 
@@ -574,13 +580,14 @@ def _rob_floor(rob: RobStudy) -> str:
 
 def _check_rob(rf: RobFile, lines, studies: dict, problems: _Problems) -> dict[str, RobStudy]:
     found: dict[str, RobStudy] = {}
-    for tool, domains in JUDGEMENTS.items():
+    for tool in JUDGEMENTS:
         if tool not in rf.tools:
             problems.add(ROB_FILE, line_of(lines, ("tools",)), f"'tools': the domains of {tool} are missing; "
                          "list them under 'tools:' as in the published tool.")
     for i, rob in enumerate(rf.studies):
         line = lines.get(("studies", i))
         who = f"study '{rob.study}'"
+        say = problems.about(ROB_FILE, lines, ("studies", i), who)
         if rob.study not in studies:
             problems.add(ROB_FILE, line, f"{who} is not in {STUDIES_FILE}. Use one of: {', '.join(studies)}.")
             continue
@@ -590,39 +597,111 @@ def _check_rob(rf: RobFile, lines, studies: dict, problems: _Problems) -> dict[s
         found[rob.study] = rob
         if rob.tool == "none":
             if rob.domains or rob.overall:
-                problems.add(ROB_FILE, line, f"{who}: with 'tool: none' give no domains and no overall judgement, "
-                                             "only 'reason' and 'cite'.")
+                say("with 'tool: none' give no domains and no overall judgement, only 'reason' and 'cite'.")
             if not rob.reason or not rob.cite:
-                problems.add(ROB_FILE, line, f"{who}: with 'tool: none' say why no tool applies in 'reason', "
-                                             "with its source in 'cite'.")
+                say("with 'tool: none' say why no tool applies in 'reason', with its source in 'cite'.")
             continue
-        expected = rf.tools.get(rob.tool, [])
-        names = [d.domain for d in rob.domains]
+        expected, names = rf.tools.get(rob.tool, []), [d.domain for d in rob.domains]
         if names != expected:
-            problems.add(ROB_FILE, lines.get(("studies", i, "domains")) or line,
-                         f"{who}: the domains of {rob.tool} must be, in this order: {', '.join(expected)} "
-                         f"(found: {', '.join(names) or 'none'}).")
-        allowed = (*JUDGEMENTS[rob.tool], NO_INFORMATION)
+            say(f"the domains of {rob.tool} must be, in this order: {', '.join(expected)} "
+                f"(found: {', '.join(names) or 'none'}).", "domains")
+        order = JUDGEMENTS[rob.tool]
+        allowed = (*order, NO_INFORMATION)
         for j, d in enumerate(rob.domains):
             if d.judgement not in allowed:
-                problems.add(ROB_FILE, lines.get(("studies", i, "domains", j, "judgement")) or line,
-                             f"{who}: domain '{d.domain}': judgement {d.judgement!r} is not one of {rob.tool}'s: "
-                             f"{', '.join(allowed)}.")
-        if rob.overall not in JUDGEMENTS[rob.tool]:
-            problems.add(ROB_FILE, lines.get(("studies", i, "overall")) or line,
-                         f"{who}: overall must be one of {', '.join(JUDGEMENTS[rob.tool])} for {rob.tool}, "
-                         f"not {rob.overall!r}.")
+                say(f"domain '{d.domain}': judgement {d.judgement!r} is not one of {rob.tool}'s: {', '.join(allowed)}.",
+                    "domains", j, "judgement")
+        if rob.overall not in order:
+            say(f"overall must be one of {', '.join(order)} for {rob.tool}, not {rob.overall!r}.", "overall")
             continue
         if not rob.overall_reason:
-            problems.add(ROB_FILE, line, f"{who}: say why in 'overall_reason'.")
+            say("say why in 'overall_reason'.")
         if all(d.judgement in allowed for d in rob.domains):
             floor = _rob_floor(rob)
-            order = JUDGEMENTS[rob.tool]
             if order.index(rob.overall) < order.index(floor):
-                problems.add(ROB_FILE, lines.get(("studies", i, "overall")) or line,
-                             f"{who}: overall is {rob.overall!r}, but {rob.tool}'s rules give at least {floor!r} for "
-                             "these domain judgements. Raise the overall judgement or correct the domains.")
+                say(f"overall is {rob.overall!r}, but {rob.tool}'s rules give at least {floor!r} for these domain "
+                    "judgements. Raise the overall judgement or correct the domains.", "overall")
     return found
+
+
+def _check_outcome(o: Outcome, comparison: Comparison, studies: dict[str, Study], robs: dict[str, RobStudy],
+                   say) -> Graded | None:
+    """One summary-of-findings row: its starting level and risk-of-bias downgrade computed, its
+    certainty, forest rows and pooled estimate checked (None when the row cannot be graded)."""
+    unknown = [s for s in o.studies if s not in studies]
+    for sid in unknown:
+        say(f"study '{sid}' is not in {STUDIES_FILE}. Use one of: {', '.join(studies)}.")
+    if len(set(o.studies)) != len(o.studies):
+        say("a study is listed twice under 'studies'.")
+    if unknown:
+        return None
+    if o.start is not None and o.studies:
+        say(f"remove 'start': with studies listed it is computed from their risk-of-bias tool in {ROB_FILE} "
+            "(RoB 2, randomised: high; otherwise low).")
+        return None
+    participants = sum(studies[s].n for s in o.studies)
+    if comparison.kind == "single-group":
+        if o.certainty != "none" or o.downgrades or o.forest or o.pooled or o.external:
+            say(f"comparison '{comparison.id}' is single-group: it gives no comparative estimate, so write "
+                "'certainty: none' and 'downgrades: []', with no forest, pooled or external evidence.")
+        return Graded(o, None, len(o.studies), participants)
+    declared_rob_at = next((("downgrades", j) for j, d in enumerate(o.downgrades) if d.domain == "risk of bias"), ())
+    declared_rob = sum(d.levels for d in o.downgrades if d.domain == "risk of bias")
+    drop = sum(d.levels for d in o.downgrades)
+    start, rob_levels, rob_basis = None, None, ""
+    if o.studies:
+        assessed = []
+        for sid in o.studies:
+            rob = robs.get(sid)
+            if rob is None or rob.tool == "none":
+                say(f"study '{sid}' has no risk-of-bias assessment with a tool in {ROB_FILE}"
+                    f"{' (tool: none, a single-group study)' if rob else ''}; assess it there, or move its result to a "
+                    "single-group comparison.")
+            elif rob.overall in JUDGEMENTS[rob.tool]:
+                assessed.append((rob, studies[sid].n))
+        if len(assessed) != len(o.studies):
+            return None
+        start = "high" if any(rob.tool == "RoB 2" for rob, _ in assessed) else "low"
+        rob_levels, rob_basis = rob_downgrade(assessed)
+        if o.external_risk_of_bias is not None:
+            say(f"remove 'external_risk_of_bias': with studies listed the risk of bias is computed from {ROB_FILE}.")
+    elif o.external is not None:
+        if o.start is None:
+            say("with only 'external' evidence, give 'start: high' (randomised) or 'start: low'.")
+            return None
+        if o.external_risk_of_bias is None:
+            say("with only 'external' evidence, give 'external_risk_of_bias' (not serious, serious, very serious "
+                "or not assessed).")
+            return None
+        start = o.start
+        rob_levels = EXTERNAL_ROB[o.external_risk_of_bias]
+        rob_basis = f"external evidence, risk of bias {o.external_risk_of_bias}"
+        if rob_levels is None:
+            rob_levels = 0
+            if start == "high":
+                say("the risk of bias of this evidence was not assessed, so it cannot start at 'high': write "
+                    "'start: low', or assess it.")
+    elif o.downgrades:
+        say("no studies and no external evidence, so no downgrades either.")
+        return None
+    if rob_levels is not None and declared_rob != rob_levels:
+        source = ROB_FILE if o.studies else "'external_risk_of_bias'"
+        say(f"the risk-of-bias downgrade is {declared_rob} level(s), but {source} gives {rob_levels} ({rob_basis}). "
+            "Correct the downgrade under 'downgrades' (domain: risk of bias), or the judgements it is computed from.",
+            *declared_rob_at)
+    computed = "none" if start is None else LEVELS[max(0, LEVELS.index(start) - drop)]
+    if o.certainty != computed:
+        say(f"certainty is {o.certainty!r} but GRADE gives {computed!r} (start {start or 'none'}, minus {drop} "
+            "level(s) of downgrades). Correct the grade or the downgrades.")
+    for j, arm in enumerate(o.forest):
+        if arm.study not in o.studies:
+            say(f"forest row {j + 1}: study '{arm.study}' is not listed under this outcome's 'studies'.", "forest", j)
+        if arm.events > arm.total or arm.control_events > arm.control_total:
+            say(f"forest row {j + 1}: events cannot exceed the group's total (events <= total, control_events <= "
+                "control_total).", "forest", j)
+    if o.pooled is not None and not (o.pooled.low <= o.pooled.estimate <= o.pooled.high):
+        say("pooled: the estimate must lie between low and high; copy the three numbers from the cited paper.", "pooled")
+    return Graded(o, start, len(o.studies), participants, rob_levels, rob_basis)
 
 
 def check(
@@ -640,165 +719,60 @@ def check(
     if sf is None:  # the other files refer to the studies: nothing more can be checked
         raise DataError(cited.messages + problems.messages)
 
-    # studies
     labels = {label.id: label for label in sf.labels}
     studies: dict[str, Study] = {}
     for i, study in enumerate(sf.studies):
-        line = studies_lines.get(("studies", i))
-        who = f"study '{study.id}'"
+        say = problems.about(STUDIES_FILE, studies_lines, ("studies", i), f"study '{study.id}'")
         if study.id in studies:
-            problems.add(STUDIES_FILE, line, f"{who}: the id is used twice; give each study its own id.")
+            say("the id is used twice; give each study its own id.")
         studies[study.id] = study
         if study.label not in labels:
-            problems.add(STUDIES_FILE, studies_lines.get(("studies", i, "label")) or line,
-                         f"{who}: label {study.label!r} is not defined under 'labels:' ({', '.join(labels)}).")
+            say(f"label {study.label!r} is not defined under 'labels:' ({', '.join(labels)}).", "label")
 
-    # risk of bias per study
     robs = _check_rob(rf, rob_lines, studies, problems) if rf is not None else {}
 
-    # outcomes
     graded: list[Graded] = []
     comparisons: dict[str, Comparison] = {}
     if of is not None:
         for i, c in enumerate(of.comparisons):
-            line = outcomes_lines.get(("comparisons", i))
+            say = problems.about(OUTCOMES_FILE, outcomes_lines, ("comparisons", i), f"comparison '{c.id}'")
             if c.id in comparisons:
-                problems.add(OUTCOMES_FILE, line, f"comparison '{c.id}': the id is used twice.")
+                say("the id is used twice.")
             comparisons[c.id] = c
             if c.kind == "comparative" and (not c.arm or not c.control):
-                problems.add(OUTCOMES_FILE, line, f"comparison '{c.id}': a comparative comparison names its two "
-                                                  "groups in 'arm' and 'control'.")
-        line = outcomes_lines.get(("preclinical",))
-        pre = of.preclinical
-        if pre.benefit > pre.studies:
-            problems.add(OUTCOMES_FILE, line, "'preclinical': benefit (studies that reported a benefit) "
-                                              "must be at most studies.")
+                say("a comparative comparison names its two groups in 'arm' and 'control'.")
+        if of.preclinical.benefit > of.preclinical.studies:
+            problems.add(OUTCOMES_FILE, outcomes_lines.get(("preclinical",)), "'preclinical': benefit (studies that "
+                         "reported a benefit) must be at most studies.")
         seen: set[str] = set()
         for i, o in enumerate(of.outcomes):
-            line = outcomes_lines.get(("outcomes", i))
-            who = f"outcome '{o.id}'"
+            say = problems.about(OUTCOMES_FILE, outcomes_lines, ("outcomes", i), f"outcome '{o.id}'")
             if o.id in seen:
-                problems.add(OUTCOMES_FILE, line, f"{who}: the id is used twice; give each outcome its own id.")
+                say("the id is used twice; give each outcome its own id.")
             seen.add(o.id)
-            comparison = comparisons.get(o.comparison)
-            if comparison is None:
-                problems.add(OUTCOMES_FILE, outcomes_lines.get(("outcomes", i, "comparison")) or line,
-                             f"{who}: comparison '{o.comparison}' is not listed under 'comparisons:' "
-                             f"({', '.join(comparisons)}).")
+            if o.comparison not in comparisons:
+                say(f"comparison '{o.comparison}' is not listed under 'comparisons:' ({', '.join(comparisons)}).",
+                    "comparison")
                 continue
-            unknown = [s for s in o.studies if s not in studies]
-            for sid in unknown:
-                problems.add(OUTCOMES_FILE, line, f"{who}: study '{sid}' is not in {STUDIES_FILE}. "
-                                                  f"Use one of: {', '.join(studies)}.")
-            if len(set(o.studies)) != len(o.studies):
-                problems.add(OUTCOMES_FILE, line, f"{who}: a study is listed twice under 'studies'.")
-            if unknown:
-                continue
-            if o.start is not None and o.studies:
-                problems.add(OUTCOMES_FILE, line, f"{who}: remove 'start': with studies listed it is computed "
-                             f"from their risk-of-bias tool in {ROB_FILE} (RoB 2, randomised: high; otherwise low).")
-                continue
-            participants = sum(studies[s].n for s in o.studies)
-            declared_rob_line = next((outcomes_lines.get(("outcomes", i, "downgrades", j))
-                                      for j, d in enumerate(o.downgrades) if d.domain == "risk of bias"), None) or line
-            declared_rob = sum(d.levels for d in o.downgrades if d.domain == "risk of bias")
-            drop = sum(d.levels for d in o.downgrades)
-            rob_levels, rob_basis = None, ""
+            row = _check_outcome(o, comparisons[o.comparison], studies, robs, say)
+            if row is not None:
+                graded.append(row)
 
-            if comparison.kind == "single-group":
-                if o.certainty != "none" or o.downgrades or o.forest or o.pooled or o.external:
-                    problems.add(OUTCOMES_FILE, line, f"{who}: comparison '{comparison.id}' is single-group: it gives "
-                                 "no comparative estimate, so write 'certainty: none' and 'downgrades: []', "
-                                 "with no forest, pooled or external evidence.")
-                graded.append(Graded(o, None, len(o.studies), participants))
-                continue
-
-            start = None
-            if o.studies:
-                assessed = []
-                for sid in o.studies:
-                    rob = robs.get(sid)
-                    if rob is None or rob.tool == "none":
-                        problems.add(OUTCOMES_FILE, line, f"{who}: study '{sid}' has no risk-of-bias assessment with a "
-                                     f"tool in {ROB_FILE}{' (tool: none, a single-group study)' if rob else ''}; "
-                                     "assess it there, or move its result to a single-group comparison.")
-                    elif rob.overall in JUDGEMENTS[rob.tool]:
-                        assessed.append((rob, studies[sid].n))
-                if len(assessed) != len(o.studies):
-                    continue
-                start = "high" if any(rob.tool == "RoB 2" for rob, _ in assessed) else "low"
-                rob_levels, rob_basis = rob_downgrade(assessed)
-                if o.external_risk_of_bias is not None:
-                    problems.add(OUTCOMES_FILE, line, f"{who}: remove 'external_risk_of_bias': with studies listed the "
-                                 f"risk of bias is computed from {ROB_FILE}.")
-            elif o.external is not None:
-                if o.start is None:
-                    problems.add(OUTCOMES_FILE, line, f"{who}: with only 'external' evidence, give 'start: high' "
-                                                      "(randomised) or 'start: low'.")
-                    continue
-                if o.external_risk_of_bias is None:
-                    problems.add(OUTCOMES_FILE, line, f"{who}: with only 'external' evidence, give "
-                                 "'external_risk_of_bias' (not serious, serious, very serious or not assessed).")
-                    continue
-                start = o.start
-                rob_levels = EXTERNAL_ROB[o.external_risk_of_bias]
-                rob_basis = f"external evidence, risk of bias {o.external_risk_of_bias}"
-                if rob_levels is None:
-                    rob_levels = 0
-                    if start == "high":
-                        problems.add(OUTCOMES_FILE, line, f"{who}: the risk of bias of this evidence was not assessed, "
-                                     "so it cannot start at 'high': write 'start: low', or assess it.")
-            elif o.downgrades:
-                problems.add(OUTCOMES_FILE, line, f"{who}: no studies and no external evidence, so no downgrades either.")
-                continue
-            if rob_levels is not None and declared_rob != rob_levels:
-                source = ROB_FILE if o.studies else "'external_risk_of_bias'"
-                problems.add(OUTCOMES_FILE, declared_rob_line,
-                             f"{who}: the risk-of-bias downgrade is {declared_rob} level(s), but {source} gives "
-                             f"{rob_levels} ({rob_basis}). Correct the downgrade under 'downgrades' "
-                             "(domain: risk of bias), or the judgements it is computed from.")
-            computed = "none" if start is None else LEVELS[max(0, LEVELS.index(start) - drop)]
-            if o.certainty != computed:
-                problems.add(
-                    OUTCOMES_FILE, line,
-                    f"{who}: certainty is {o.certainty!r} but GRADE gives {computed!r} (start {start or 'none'}, "
-                    f"minus {drop} level(s) of downgrades). Correct the grade or the downgrades.",
-                )
-            for j, arm in enumerate(o.forest):
-                where = outcomes_lines.get(("outcomes", i, "forest", j)) or line
-                if arm.study not in o.studies:
-                    problems.add(OUTCOMES_FILE, where, f"{who}: forest row {j + 1}: study '{arm.study}' is not listed "
-                                                       "under this outcome's 'studies'.")
-                if arm.events > arm.total or arm.control_events > arm.control_total:
-                    problems.add(OUTCOMES_FILE, where, f"{who}: forest row {j + 1}: events cannot exceed the group's "
-                                                       "total (events <= total, control_events <= control_total).")
-            if o.pooled is not None and not (o.pooled.low <= o.pooled.estimate <= o.pooled.high):
-                problems.add(OUTCOMES_FILE, outcomes_lines.get(("outcomes", i, "pooled")) or line,
-                             f"{who}: pooled: the estimate must lie between low and high; copy the three numbers "
-                             "from the cited paper.")
-            graded.append(Graded(o, start, len(o.studies), participants, rob_levels, rob_basis))
-
-    # trials
     if tf is not None:
         seen = set()
         for i, t in enumerate(tf.trials):
-            line = trials_lines.get(("trials", i))
-            who = f"trial '{t.id}'"
+            say = problems.about(TRIALS_FILE, trials_lines, ("trials", i), f"trial '{t.id}'")
             if not re.fullmatch(r"[A-Za-z0-9-]+", t.id):
-                problems.add(TRIALS_FILE, line, f"{who}: the id must be the registry number (letters, digits, hyphens).")
+                say("the id must be the registry number (letters, digits, hyphens).")
             if t.id.lower() in seen:
-                problems.add(TRIALS_FILE, line, f"{who}: the id is used twice.")
+                say("the id is used twice.")
             seen.add(t.id.lower())
-            n, kind = t.enrolment, t.enrolment_type
-            if n is None:
-                if kind != "not reported":
-                    problems.add(TRIALS_FILE, line, f"{who}: enrolment is empty, so enrolment_type must be 'not reported'.")
-            elif kind == "not reported":
-                problems.add(TRIALS_FILE, line, f"{who}: enrolment must be a whole number with type planned or actual "
-                                                "(or null with 'not reported').")
+            if t.enrolment is None and t.enrolment_type != "not reported":
+                say("enrolment is empty, so enrolment_type must be 'not reported'.")
+            elif t.enrolment is not None and t.enrolment_type == "not reported":
+                say("enrolment must be a whole number with type planned or actual (or null with 'not reported').")
             if t.study is not None and t.study not in studies:
-                problems.add(TRIALS_FILE, line, f"{who}: study '{t.study}' is not in {STUDIES_FILE}. "
-                                                f"Use one of: {', '.join(studies)}.")
+                say(f"study '{t.study}' is not in {STUDIES_FILE}. Use one of: {', '.join(studies)}.")
 
     if problems.messages or of is None or tf is None or rf is None:
         raise DataError(cited.messages + problems.messages)
