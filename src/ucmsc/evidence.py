@@ -35,11 +35,8 @@ DETAILS_PAGE = "evidence/details.md"  # each study's account, heading anchor stu
 SCRIPT = "includes/evidence-table.js"
 TABLE_ID = "study-table"  # not "evidence-table": that is the id of the page's "Evidence table" heading
 TABLE_NAME = "Clinical studies of MSCs in rheumatoid arthritis"
-NUMBER_WORDS = (
-    "no", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten",
-    "eleven", "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen",
-    "eighteen", "nineteen", "twenty",
-)
+NUMBER_WORDS = ("no one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen "
+                "seventeen eighteen nineteen twenty").split()
 SYMBOLS = {"high": "⊕⊕⊕⊕", "moderate": "⊕⊕⊕◯", "low": "⊕⊕◯◯", "very low": "⊕◯◯◯"}
 
 # (header, field, sort type or None), in reading order: the first column is the row header.
