@@ -323,7 +323,6 @@ class Evidence:
     evidence_current_to: dt.date
     trials: list[Trial]
     risk_of_bias: dict[str, RobStudy] = field(default_factory=dict)  # by study id, in file order
-    lines: dict[tuple, int] = field(default_factory=dict, compare=False)  # (file, path...) -> line
     problems: list[str] = field(default_factory=list)  # unknown citation keys: reported, left out
 
     def count(self, group: str | None = None) -> int:
@@ -543,15 +542,9 @@ SEVERITY = {  # each tool's overall judgement as the rule's classes
 
 
 def rob_downgrade(assessed: list[tuple[RobStudy, int]]) -> tuple[int, str]:
-    """The risk-of-bias downgrade of one summary-of-findings row, from its studies' overall
-    judgements weighted by participants (``(assessment, n)`` pairs), and the reason in words.
-
-    The rule (also in CONTRIBUTING.md and data/risk_of_bias.yaml):
-    2 levels when any study is ROBINS-I "critical", or when studies at RoB 2 "high" or ROBINS-I
-    "serious" hold more than half of the participants; otherwise 1 level when any study is at
-    "high"/"serious", or when studies at RoB 2 "some concerns" or ROBINS-I "moderate" (or worse)
-    hold more than half of the participants; otherwise 0.
-    """
+    """The risk-of-bias downgrade of one summary-of-findings row from its studies' overall
+    judgements weighted by participants (``(assessment, n)`` pairs), and the reason in words; the
+    rule is stated in CONTRIBUTING.md and data/risk_of_bias.yaml."""
     total = sum(n for _, n in assessed) or 1
     share = {"low": 0, "concerns": 0, "high": 0, "critical": 0}
     for rob, n in assessed:
@@ -776,11 +769,10 @@ def check(
 
     if problems.messages or of is None or tf is None or rf is None:
         raise DataError(cited.messages + problems.messages)
-    lines = {(name, *path): line for _, name, _, file_lines in files for path, line in file_lines.items()}
     return Evidence(
         labels=labels, studies=studies, comparisons=comparisons, preclinical=of.preclinical,
         outcomes=graded, evidence_current_to=tf.evidence_current_to, trials=list(tf.trials),
-        risk_of_bias=robs, lines=lines, problems=cited.messages,
+        risk_of_bias=robs, problems=cited.messages,
     )
 
 
