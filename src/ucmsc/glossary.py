@@ -40,7 +40,6 @@ TREE_PRIORITY = 6
 class Term:
     term: str
     meaning: str
-    line: int
 
 
 @dataclass(frozen=True)
@@ -74,7 +73,7 @@ def parse(text: str, source: str = DEFAULT_FILE) -> Glossary:
                             "Keep one definition and delete the other.")
             continue
         first_seen[term] = number
-        terms.append(Term(term, meaning, number))
+        terms.append(Term(term, meaning))
     return Glossary(tuple(terms), tuple(problems))
 
 
