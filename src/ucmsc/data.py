@@ -703,8 +703,10 @@ def check(
 ) -> Evidence:
     """Validate the parsed files together; raise DataError listing every problem."""
     problems, cited = _Problems(), _Problems()  # cited: unknown keys, left out of the pages
-    files = ((StudiesFile, STUDIES_FILE, studies_raw, studies_lines), (OutcomesFile, OUTCOMES_FILE, outcomes_raw,
-             outcomes_lines), (TrialsFile, TRIALS_FILE, trials_raw, trials_lines), (RobFile, ROB_FILE, rob_raw, rob_lines))
+    files = ((StudiesFile, STUDIES_FILE, studies_raw, studies_lines),
+             (OutcomesFile, OUTCOMES_FILE, outcomes_raw, outcomes_lines),
+             (TrialsFile, TRIALS_FILE, trials_raw, trials_lines),
+             (RobFile, ROB_FILE, rob_raw, rob_lines))
     sf, of, tf, rf = (  # an empty risk-of-bias file: its tools are reported missing
         RobFile(tools={}, studies=[]) if model is RobFile and raw is None
         else _parse(model, _without_unknown_keys(raw, name, lines, keys, cited), lines, name, problems)
