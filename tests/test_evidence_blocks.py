@@ -453,6 +453,23 @@ def test_trials_rows_from_the_data():
             assert link is None and cells["Published study"].get_text() == "None linked"
 
 
+def test_every_generated_table_has_column_headers_for_screen_readers():
+    """Each table of every block: a header row of <th scope="col">, and a row header per body row."""
+    forests = "".join(f"/// forest-plot\n    comparison: {cid}\n///\n\n" for cid in COMPARISONS
+                      if any(o["comparison"] == cid and o.get("forest") for o in OUTCOMES_RAW["outcomes"]))
+    page = render("/// summary-of-findings\n///\n\n/// risk-of-bias\n///\n\n/// trials-table\n///\n\n" + forests,
+                  page="docs/evidence/summary.md")
+    tables = page.select("table")
+    # one per comparison with outcomes, one per tool used, the trials, one per outcome with arm counts
+    assert len(tables) == (len({o["comparison"] for o in OUTCOMES_RAW["outcomes"]})
+                           + len({r["tool"] for r in ROB_RAW["studies"]} - {"none"}) + 1
+                           + sum(1 for o in OUTCOMES_RAW["outcomes"] if o.get("forest")))
+    for table in tables:
+        heads = table.select("thead > tr > th")
+        assert heads and all(th.get("scope") == "col" for th in heads), table.get("id")
+        assert all(row.find("th", scope="row") for row in table.select("tbody > tr")), table.get("id")
+
+
 # --------------------------------------------------------------------------- evidence map
 
 

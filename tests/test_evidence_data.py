@@ -295,3 +295,13 @@ def test_a_missing_file_is_named(project):
     (project / "data/trials.yaml").unlink()
     problems = _problems()
     assert problems[0].startswith("data/trials.yaml: cannot read the file")
+
+
+def test_an_empty_risk_of_bias_file_names_the_missing_tools(project):
+    """A risk-of-bias file with nothing in it: each tool's domains are reported missing."""
+    tools = yaml.safe_load((ROOT / "data/risk_of_bias.yaml").read_text(encoding="utf-8"))["tools"]
+    (project / "data/risk_of_bias.yaml").write_text("# nothing assessed yet\n", encoding="utf-8")
+    problems = _problems()
+    for tool in tools:
+        assert (f"data/risk_of_bias.yaml: 'tools': the domains of {tool} are missing; list them under 'tools:' "
+                "as in the published tool.") in problems

@@ -1,25 +1,11 @@
-"""The evidence data as typed models: data/studies.yaml, data/outcomes.yaml, data/trials.yaml.
+"""The evidence data (data/*.yaml) as typed models, read and checked once per content.
 
-``load()`` reads the three files (and the keys of references.bib), checks them and returns one
-``Evidence`` object, or raises ``DataError`` with every problem found, each written as
-``data/studies.yaml:57: study 'wang2013': what is wrong. What to do.`` It is cached by the files'
-content: every page of a build (and every rebuild that changed none of them) gets the same object.
-
-The shapes (fields, types, allowed values) are pydantic models; the YAML loader keeps the line of
-every mapping and key, so a pydantic error is reported at the line of the field it names. The
-checks between entries come after the models: ids used twice, study ids and labels that must
-exist, the GRADE certainty computed from the starting level and the downgrades, enrolment types,
-and every citation key (``cite:`` lists and ``[@key]`` in text) present in references.bib.
-
-New optional fields are added to a model here, each with a default, so that existing data stays
-valid (for example ``Study.plain_result``). A field a model does not know is reported with its
-line: a misspelt name never disappears silently. A new data file (risk of bias per study, arm
-counts for forest plots) gets its model here, is read in ``_load`` beside the others, and its
-checks against the studies go into ``check``, which already has them all by id; the pages then
-reach it through ``Evidence``.
-
-An unknown citation key is reported and left out of the text (the rest of the entry is shown), so
-that the citation step, which sees the generated text later, raises no second message about it.
+``load()`` returns one ``Evidence`` or raises ``DataError`` with every problem found, each at its
+``file:line`` (the YAML loader keeps the line of every node). The pydantic models give the shapes;
+``check`` the rules between entries (ids, labels, GRADE, risk of bias, citation keys). A new
+optional field gets a default so existing data stays valid; CONTRIBUTING.md describes the files.
+An unknown citation key is reported and left out of the text, so the citation step raises no
+second message about it.
 """
 
 from __future__ import annotations
@@ -68,6 +54,7 @@ class DataError(Exception):
 
 
 # ------------------------------------------------------------------------------ field types
+# Each check raises its own message (the editor's wording), which _model_problems puts at the line.
 
 def _fail(kind: str, message: str, **ctx):
     raise PydanticCustomError(kind, message, ctx)
@@ -89,21 +76,28 @@ def _keys(value):
     return [k.strip() for k in value]
 
 
-def _whole(minimum: int, what: str):
+def _checked(value):
+    if not isinstance(value, list) or not value or not all(isinstance(c, str) and c.strip() for c in value):
+        _fail("checked", "checked must be a list of the sources read for this row (one address or "
+                         "references.bib key per line, each starting with '- ')")
+    return value
+
+
+def Whole(minimum: int, what: str):  # noqa: N802 - a type
     def check(value):
         if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
             _fail("whole", "must be {what}, not {value}", what=what, value=repr(value))
         return value
-    return check
+    return Annotated[int, BeforeValidator(check)]
 
 
-def _one_of(choices: tuple, what: str | None = None):
+def OneOf(*choices, what: str | None = None):  # noqa: N802 - a type
     def check(value):
         if isinstance(value, bool) or value not in choices:
             _fail("one_of", "must be {what}, not {value}", value=repr(value),
                   what=what or "one of " + ", ".join(str(c) for c in choices))
         return value
-    return check
+    return Annotated[type(choices[0]), BeforeValidator(check)]
 
 
 def _date(value):
@@ -118,17 +112,20 @@ def _bool(value):
     return value
 
 
+def _ratio(value):
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
+        _fail("ratio", "must be a positive number such as 1.10, not {value}", value=repr(value))
+    return float(value)
+
+
 Text = Annotated[str, BeforeValidator(_text)]
 Keys = Annotated[list[str], BeforeValidator(_keys)]
 Date = Annotated[dt.date, BeforeValidator(_date)]
 Flag = Annotated[bool, BeforeValidator(_bool)]
-
-
-def _checked(value):
-    if not isinstance(value, list) or not value or not all(isinstance(c, str) and c.strip() for c in value):
-        _fail("checked", "checked must be a list of the sources read for this row (one address or "
-                         "references.bib key per line, each starting with '- ')")
-    return value
+Ratio = Annotated[float, BeforeValidator(_ratio)]
+Count = Whole(0, "a whole number")
+Positive = Whole(1, "a whole number of at least 1")
+Checked = Annotated[list[str], BeforeValidator(_checked)]
 
 
 class _Model(BaseModel):
@@ -151,11 +148,11 @@ class Study(_Model):
     id: Text
     study: Text
     cite: Keys
-    group: Annotated[str, BeforeValidator(_one_of(GROUPS))]
+    group: OneOf(*GROUPS)
     label: Text
     design: Text
     control: Text
-    n: Annotated[int, BeforeValidator(_whole(1, "a whole number of patients"))]
+    n: Whole(1, "a whole number of patients")
     arms: Text
     source: Text
     source_filter: Text
@@ -170,7 +167,7 @@ class Study(_Model):
     analysed: Text
     funding: Text
     registration: Text
-    checked: Annotated[list[str], BeforeValidator(_checked)]
+    checked: Checked
     plain_result: Text | None = None  # the main result in words a patient can read (optional)
 
 
@@ -180,22 +177,9 @@ class StudiesFile(_Model):
 
 
 class Downgrade(_Model):
-    domain: Annotated[str, BeforeValidator(_one_of(DOMAINS))]
-    levels: Annotated[int, BeforeValidator(_one_of((1, 2), "1 (serious) or 2 (very serious)"))]
+    domain: OneOf(*DOMAINS)
+    levels: OneOf(1, 2, what="1 (serious) or 2 (very serious)")
     reason: Text
-
-
-Count = Annotated[int, BeforeValidator(_whole(0, "a whole number"))]
-Positive = Annotated[int, BeforeValidator(_whole(1, "a whole number of at least 1"))]
-
-
-def _ratio(value):
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
-        _fail("ratio", "must be a positive number such as 1.10, not {value}", value=repr(value))
-    return float(value)
-
-
-Ratio = Annotated[float, BeforeValidator(_ratio)]
 
 
 class ArmCounts(_Model):
@@ -214,7 +198,7 @@ class ArmCounts(_Model):
 class Pooled(_Model):
     """A pooled estimate as a cited meta-analysis published it (never computed here)."""
 
-    measure: Annotated[str, BeforeValidator(_one_of(("risk ratio",)))]
+    measure: OneOf("risk ratio")
     estimate: Ratio
     low: Ratio
     high: Ratio
@@ -226,7 +210,7 @@ class Pooled(_Model):
 
 class Comparison(_Model):
     id: Text
-    kind: Annotated[str, BeforeValidator(_one_of(COMPARISON_KINDS))]
+    kind: OneOf(*COMPARISON_KINDS)
     name: Text
     arm: Text | None = None
     control: Text | None = None
@@ -238,15 +222,15 @@ class Outcome(_Model):
     id: Text
     comparison: Text
     outcome: Text
-    studies: list[Annotated[str, BeforeValidator(_text)]]
+    studies: list[Text]
     external: Text | None = None
-    external_risk_of_bias: Annotated[str, BeforeValidator(_one_of(tuple(EXTERNAL_ROB)))] | None = None
-    start: Annotated[str, BeforeValidator(_one_of(("high", "low")))] | None = None
+    external_risk_of_bias: OneOf(*EXTERNAL_ROB) | None = None
+    start: OneOf("high", "low") | None = None
     effect: Text
     interval: Text
     risk_of_bias: Text
     downgrades: list[Downgrade]
-    certainty: Annotated[str, BeforeValidator(_one_of((*LEVELS, "none")))]
+    certainty: OneOf(*LEVELS, "none")
     forest: list[ArmCounts] = []
     pooled: Pooled | None = None
 
@@ -254,9 +238,9 @@ class Outcome(_Model):
 class Preclinical(_Model):
     """The animal studies of one meta-analysis (the evidence map's squares)."""
 
-    studies: Annotated[int, BeforeValidator(_whole(0, "a whole number"))]
-    arms: Annotated[int, BeforeValidator(_whole(0, "a whole number"))]
-    benefit: Annotated[int, BeforeValidator(_whole(0, "a whole number"))]
+    studies: Count
+    arms: Count
+    benefit: Count
     cite: Text
 
 
@@ -278,7 +262,7 @@ class RobStudy(_Model):
     """One study's risk-of-bias assessment (data/risk_of_bias.yaml)."""
 
     study: Text
-    tool: Annotated[str, BeforeValidator(_one_of(TOOLS))]
+    tool: OneOf(*TOOLS)
     comparison: Text
     outcomes: Text | None = None
     domains: list[RobDomain] = []
@@ -290,7 +274,7 @@ class RobStudy(_Model):
 
 
 class RobFile(_Model):
-    tools: dict[str, list[Annotated[str, BeforeValidator(_text)]]]
+    tools: dict[str, list[Text]]
     studies: list[RobStudy]
 
 
@@ -300,8 +284,8 @@ class Trial(_Model):
     title: Text
     phase: Text
     design: Text
-    enrolment: Annotated[int, BeforeValidator(_whole(1, "a whole number of participants, or null"))] | None
-    enrolment_type: Annotated[str, BeforeValidator(_one_of(ENROLMENT_TYPES))]
+    enrolment: Whole(1, "a whole number of participants, or null") | None
+    enrolment_type: OneOf(*ENROLMENT_TYPES)
     cell_source: Text
     status: Text
     results_posted: Flag
@@ -339,7 +323,6 @@ class Evidence:
     evidence_current_to: dt.date
     trials: list[Trial]
     risk_of_bias: dict[str, RobStudy] = field(default_factory=dict)  # by study id, in file order
-    lines: dict[tuple, int] = field(default_factory=dict, compare=False)  # (file, path...) -> line
     problems: list[str] = field(default_factory=list)  # unknown citation keys: reported, left out
 
     def count(self, group: str | None = None) -> int:
@@ -420,15 +403,29 @@ class _Problems:
     def add(self, name: str, line: int | None, message: str) -> None:
         self.messages.append(f"{name}:{line}: {message}" if line else f"{name}: {message}")
 
-
-def _who(kind: str, raw: Any, index: int) -> str:
-    ident = raw.get("id") if isinstance(raw, dict) else None
-    if kind == "study" and isinstance(raw, dict):
-        ident = ident or raw.get("study")
-    return f"{kind} '{ident or f'number {index + 1}'}'"
+    def about(self, name: str, lines, entry: tuple, who: str):
+        """``say(message, *field)``: a problem of one entry, at its field's line (else the entry's)."""
+        def say(message: str, *field) -> None:
+            self.add(name, (lines.get(entry + field) if field else None) or lines.get(entry), f"{who}: {message}")
+        return say
 
 
 _KIND = {"labels": "label", "studies": "study", "outcomes": "outcome", "trials": "trial", "comparisons": "comparison"}
+
+
+def _who(raw: Any, path: tuple) -> str | None:
+    """The entry of a top-level list that ``path`` is in ("study 'wang2013'"), or None."""
+    if len(path) < 2 or path[0] not in _KIND or not isinstance(path[1], int):
+        return None
+    items = raw.get(path[0]) if isinstance(raw, dict) else None
+    item = items[path[1]] if isinstance(items, list) and path[1] < len(items) else None
+    item = item if isinstance(item, dict) else {}
+    ident = item.get("id") or (item.get("study") if path[0] == "studies" else None)
+    return f"{_KIND[path[0]]} '{ident or f'number {path[1] + 1}'}'"
+
+
+def _in_words(path: tuple) -> str:
+    return ", ".join(f"item {p + 1}" if isinstance(p, int) else str(p) for p in path)
 
 
 def _model_problems(exc: ValidationError, raw: Any, lines, name: str, problems: _Problems) -> None:
@@ -437,16 +434,14 @@ def _model_problems(exc: ValidationError, raw: Any, lines, name: str, problems: 
     for error in exc.errors():
         loc = tuple(error["loc"])
         # list items and mappings: who is concerned
-        if len(loc) >= 2 and loc[0] in _KIND and isinstance(loc[1], int):
+        who = _who(raw, loc)
+        if who:
             entry, rest = loc[:2], loc[2:]
-            items = raw.get(loc[0]) if isinstance(raw, dict) else None
-            item = items[loc[1]] if isinstance(items, list) and loc[1] < len(items) else None
-            who = _who(_KIND[loc[0]], item, loc[1])
         elif loc and loc[0] == "preclinical":
             entry, rest, who = loc[:1], loc[1:], "'preclinical'"
         else:
             entry, rest, who = (), loc, None
-        kind = error["type"]
+        kind, prefix = error["type"], f"{who}: " if who else ""
         if (kind == "missing" or (kind == "blank" and rest and rest[-1] not in OPTIONAL)) and len(rest) == 1:
             missing.setdefault(entry, []).append(str(rest[0]))
             continue
@@ -462,28 +457,21 @@ def _model_problems(exc: ValidationError, raw: Any, lines, name: str, problems: 
             else:
                 problems.add(name, line_of(lines, loc), f"{who or loc[0]}: expected a mapping of fields here.")
             continue
-        field_name = ", ".join(f"item {p + 1}" if isinstance(p, int) else str(p) for p in rest) or str(loc[-1] if loc else "")
+        field_name = _in_words(rest) or str(loc[-1] if loc else "")
         line = line_of(lines, loc)
         if kind == "missing":  # inside a list of the entry (a downgrade without its reason)
-            where = ", ".join(f"item {p + 1}" if isinstance(p, int) else str(p) for p in rest[:-1])
-            problems.add(name, line, f"{who + ': ' if who else ''}{where} is missing the required field '{rest[-1]}'.")
+            problems.add(name, line, f"{prefix}{_in_words(rest[:-1])} is missing the required field '{rest[-1]}'.")
         elif kind == "extra_forbidden":
-            problems.add(name, line, f"{who + ': ' if who else ''}unknown field '{field_name}'. Check its spelling "
+            problems.add(name, line, f"{prefix}unknown field '{field_name}'. Check its spelling "
                          "(the fields are listed at the top of the file), or remove it.")
         elif kind in ("one_line", "whole", "one_of", "date", "bool", "blank") and rest:
-            problems.add(name, line, f"{who + ': ' if who else ''}{rest[-1]} {error['msg']}.")
+            problems.add(name, line, f"{prefix}{rest[-1]} {error['msg']}.")
         elif kind in ("keys", "checked"):
-            problems.add(name, line, f"{who + ': ' if who else ''}{error['msg']}.")
+            problems.add(name, line, f"{prefix}{error['msg']}.")
         else:
-            problems.add(name, line, f"{who + ': ' if who else ''}{field_name}: {error['msg']}.")
+            problems.add(name, line, f"{prefix}{field_name}: {error['msg']}.")
     for entry, fields in missing.items():
-        items = raw.get(entry[0]) if entry and isinstance(raw, dict) else None
-        if len(entry) == 2:
-            who = _who(_KIND[entry[0]], items[entry[1]] if isinstance(items, list) else None, entry[1])
-        elif entry:
-            who = f"'{entry[0]}'"
-        else:
-            who = "the file"
+        who = _who(raw, entry) or (f"'{entry[0]}'" if entry else "the file")
         answer = ANSWER_MISSING_TRIAL if name == TRIALS_FILE else ANSWER_MISSING
         listed = ", ".join(repr(f) for f in fields)
         problems.add(name, line_of(lines, entry), f"{who} is missing the required field(s) {listed}. {answer}")
@@ -510,11 +498,7 @@ def _without_unknown_keys(raw: Any, name: str, lines, keys: frozenset[str], prob
     pages show the rest and the citation step raises no second message about it)."""
 
     def who(path: tuple) -> str:
-        if len(path) >= 2 and path[0] in _KIND and isinstance(path[1], int):
-            items = raw.get(path[0]) if isinstance(raw, dict) else None
-            item = items[path[1]] if isinstance(items, list) and path[1] < len(items) else None
-            return _who(_KIND[path[0]], item, path[1])
-        return f"'{path[0]}'" if path else "the file"
+        return _who(raw, path) or (f"'{path[0]}'" if path else "the file")
 
     def unknown(key: str, path: tuple) -> bool:
         if key in keys:
@@ -558,15 +542,9 @@ SEVERITY = {  # each tool's overall judgement as the rule's classes
 
 
 def rob_downgrade(assessed: list[tuple[RobStudy, int]]) -> tuple[int, str]:
-    """The risk-of-bias downgrade of one summary-of-findings row, from its studies' overall
-    judgements weighted by participants (``(assessment, n)`` pairs), and the reason in words.
-
-    The rule (also in CONTRIBUTING.md and data/risk_of_bias.yaml):
-    2 levels when any study is ROBINS-I "critical", or when studies at RoB 2 "high" or ROBINS-I
-    "serious" hold more than half of the participants; otherwise 1 level when any study is at
-    "high"/"serious", or when studies at RoB 2 "some concerns" or ROBINS-I "moderate" (or worse)
-    hold more than half of the participants; otherwise 0.
-    """
+    """The risk-of-bias downgrade of one summary-of-findings row from its studies' overall
+    judgements weighted by participants (``(assessment, n)`` pairs), and the reason in words; the
+    rule is stated in CONTRIBUTING.md and data/risk_of_bias.yaml."""
     total = sum(n for _, n in assessed) or 1
     share = {"low": 0, "concerns": 0, "high": 0, "critical": 0}
     for rob, n in assessed:
@@ -595,13 +573,14 @@ def _rob_floor(rob: RobStudy) -> str:
 
 def _check_rob(rf: RobFile, lines, studies: dict, problems: _Problems) -> dict[str, RobStudy]:
     found: dict[str, RobStudy] = {}
-    for tool, domains in JUDGEMENTS.items():
+    for tool in JUDGEMENTS:
         if tool not in rf.tools:
             problems.add(ROB_FILE, line_of(lines, ("tools",)), f"'tools': the domains of {tool} are missing; "
                          "list them under 'tools:' as in the published tool.")
     for i, rob in enumerate(rf.studies):
         line = lines.get(("studies", i))
         who = f"study '{rob.study}'"
+        say = problems.about(ROB_FILE, lines, ("studies", i), who)
         if rob.study not in studies:
             problems.add(ROB_FILE, line, f"{who} is not in {STUDIES_FILE}. Use one of: {', '.join(studies)}.")
             continue
@@ -611,229 +590,191 @@ def _check_rob(rf: RobFile, lines, studies: dict, problems: _Problems) -> dict[s
         found[rob.study] = rob
         if rob.tool == "none":
             if rob.domains or rob.overall:
-                problems.add(ROB_FILE, line, f"{who}: with 'tool: none' give no domains and no overall judgement, "
-                                             "only 'reason' and 'cite'.")
+                say("with 'tool: none' give no domains and no overall judgement, only 'reason' and 'cite'.")
             if not rob.reason or not rob.cite:
-                problems.add(ROB_FILE, line, f"{who}: with 'tool: none' say why no tool applies in 'reason', "
-                                             "with its source in 'cite'.")
+                say("with 'tool: none' say why no tool applies in 'reason', with its source in 'cite'.")
             continue
-        expected = rf.tools.get(rob.tool, [])
-        names = [d.domain for d in rob.domains]
+        expected, names = rf.tools.get(rob.tool, []), [d.domain for d in rob.domains]
         if names != expected:
-            problems.add(ROB_FILE, lines.get(("studies", i, "domains")) or line,
-                         f"{who}: the domains of {rob.tool} must be, in this order: {', '.join(expected)} "
-                         f"(found: {', '.join(names) or 'none'}).")
-        allowed = (*JUDGEMENTS[rob.tool], NO_INFORMATION)
+            say(f"the domains of {rob.tool} must be, in this order: {', '.join(expected)} "
+                f"(found: {', '.join(names) or 'none'}).", "domains")
+        order = JUDGEMENTS[rob.tool]
+        allowed = (*order, NO_INFORMATION)
         for j, d in enumerate(rob.domains):
             if d.judgement not in allowed:
-                problems.add(ROB_FILE, lines.get(("studies", i, "domains", j, "judgement")) or line,
-                             f"{who}: domain '{d.domain}': judgement {d.judgement!r} is not one of {rob.tool}'s: "
-                             f"{', '.join(allowed)}.")
-        if rob.overall not in JUDGEMENTS[rob.tool]:
-            problems.add(ROB_FILE, lines.get(("studies", i, "overall")) or line,
-                         f"{who}: overall must be one of {', '.join(JUDGEMENTS[rob.tool])} for {rob.tool}, "
-                         f"not {rob.overall!r}.")
+                say(f"domain '{d.domain}': judgement {d.judgement!r} is not one of {rob.tool}'s: {', '.join(allowed)}.",
+                    "domains", j, "judgement")
+        if rob.overall not in order:
+            say(f"overall must be one of {', '.join(order)} for {rob.tool}, not {rob.overall!r}.", "overall")
             continue
         if not rob.overall_reason:
-            problems.add(ROB_FILE, line, f"{who}: say why in 'overall_reason'.")
+            say("say why in 'overall_reason'.")
         if all(d.judgement in allowed for d in rob.domains):
             floor = _rob_floor(rob)
-            order = JUDGEMENTS[rob.tool]
             if order.index(rob.overall) < order.index(floor):
-                problems.add(ROB_FILE, lines.get(("studies", i, "overall")) or line,
-                             f"{who}: overall is {rob.overall!r}, but {rob.tool}'s rules give at least {floor!r} for "
-                             "these domain judgements. Raise the overall judgement or correct the domains.")
+                say(f"overall is {rob.overall!r}, but {rob.tool}'s rules give at least {floor!r} for these domain "
+                    "judgements. Raise the overall judgement or correct the domains.", "overall")
     return found
+
+
+def _check_outcome(o: Outcome, comparison: Comparison, studies: dict[str, Study], robs: dict[str, RobStudy],
+                   say) -> Graded | None:
+    """One summary-of-findings row: its starting level and risk-of-bias downgrade computed, its
+    certainty, forest rows and pooled estimate checked (None when the row cannot be graded)."""
+    unknown = [s for s in o.studies if s not in studies]
+    for sid in unknown:
+        say(f"study '{sid}' is not in {STUDIES_FILE}. Use one of: {', '.join(studies)}.")
+    if len(set(o.studies)) != len(o.studies):
+        say("a study is listed twice under 'studies'.")
+    if unknown:
+        return None
+    if o.start is not None and o.studies:
+        say(f"remove 'start': with studies listed it is computed from their risk-of-bias tool in {ROB_FILE} "
+            "(RoB 2, randomised: high; otherwise low).")
+        return None
+    participants = sum(studies[s].n for s in o.studies)
+    if comparison.kind == "single-group":
+        if o.certainty != "none" or o.downgrades or o.forest or o.pooled or o.external:
+            say(f"comparison '{comparison.id}' is single-group: it gives no comparative estimate, so write "
+                "'certainty: none' and 'downgrades: []', with no forest, pooled or external evidence.")
+        return Graded(o, None, len(o.studies), participants)
+    declared_rob_at = next((("downgrades", j) for j, d in enumerate(o.downgrades) if d.domain == "risk of bias"), ())
+    declared_rob = sum(d.levels for d in o.downgrades if d.domain == "risk of bias")
+    drop = sum(d.levels for d in o.downgrades)
+    start, rob_levels, rob_basis = None, None, ""
+    if o.studies:
+        assessed = []
+        for sid in o.studies:
+            rob = robs.get(sid)
+            if rob is None or rob.tool == "none":
+                say(f"study '{sid}' has no risk-of-bias assessment with a tool in {ROB_FILE}"
+                    f"{' (tool: none, a single-group study)' if rob else ''}; assess it there, or move its result to a "
+                    "single-group comparison.")
+            elif rob.overall in JUDGEMENTS[rob.tool]:
+                assessed.append((rob, studies[sid].n))
+        if len(assessed) != len(o.studies):
+            return None
+        start = "high" if any(rob.tool == "RoB 2" for rob, _ in assessed) else "low"
+        rob_levels, rob_basis = rob_downgrade(assessed)
+        if o.external_risk_of_bias is not None:
+            say(f"remove 'external_risk_of_bias': with studies listed the risk of bias is computed from {ROB_FILE}.")
+    elif o.external is not None:
+        if o.start is None:
+            say("with only 'external' evidence, give 'start: high' (randomised) or 'start: low'.")
+            return None
+        if o.external_risk_of_bias is None:
+            say("with only 'external' evidence, give 'external_risk_of_bias' (not serious, serious, very serious "
+                "or not assessed).")
+            return None
+        start = o.start
+        rob_levels = EXTERNAL_ROB[o.external_risk_of_bias]
+        rob_basis = f"external evidence, risk of bias {o.external_risk_of_bias}"
+        if rob_levels is None:
+            rob_levels = 0
+            if start == "high":
+                say("the risk of bias of this evidence was not assessed, so it cannot start at 'high': write "
+                    "'start: low', or assess it.")
+    elif o.downgrades:
+        say("no studies and no external evidence, so no downgrades either.")
+        return None
+    if rob_levels is not None and declared_rob != rob_levels:
+        source = ROB_FILE if o.studies else "'external_risk_of_bias'"
+        say(f"the risk-of-bias downgrade is {declared_rob} level(s), but {source} gives {rob_levels} ({rob_basis}). "
+            "Correct the downgrade under 'downgrades' (domain: risk of bias), or the judgements it is computed from.",
+            *declared_rob_at)
+    computed = "none" if start is None else LEVELS[max(0, LEVELS.index(start) - drop)]
+    if o.certainty != computed:
+        say(f"certainty is {o.certainty!r} but GRADE gives {computed!r} (start {start or 'none'}, minus {drop} "
+            "level(s) of downgrades). Correct the grade or the downgrades.")
+    for j, arm in enumerate(o.forest):
+        if arm.study not in o.studies:
+            say(f"forest row {j + 1}: study '{arm.study}' is not listed under this outcome's 'studies'.", "forest", j)
+        if arm.events > arm.total or arm.control_events > arm.control_total:
+            say(f"forest row {j + 1}: events cannot exceed the group's total (events <= total, control_events <= "
+                "control_total).", "forest", j)
+    if o.pooled is not None and not (o.pooled.low <= o.pooled.estimate <= o.pooled.high):
+        say("pooled: the estimate must lie between low and high; copy the three numbers from the cited paper.", "pooled")
+    return Graded(o, start, len(o.studies), participants, rob_levels, rob_basis)
 
 
 def check(
     studies_raw, studies_lines, outcomes_raw, outcomes_lines, trials_raw, trials_lines, keys: frozenset[str],
-    rob_raw=None, rob_lines=None,
+    rob_raw, rob_lines,
 ) -> Evidence:
     """Validate the parsed files together; raise DataError listing every problem."""
     problems, cited = _Problems(), _Problems()  # cited: unknown keys, left out of the pages
-    rob_lines = rob_lines or {}
-    studies_raw = _without_unknown_keys(studies_raw, STUDIES_FILE, studies_lines, keys, cited)
-    outcomes_raw = _without_unknown_keys(outcomes_raw, OUTCOMES_FILE, outcomes_lines, keys, cited)
-    trials_raw = _without_unknown_keys(trials_raw, TRIALS_FILE, trials_lines, keys, cited)
-    rob_raw = _without_unknown_keys(rob_raw or {}, ROB_FILE, rob_lines, keys, cited) if rob_raw is not None else None
-    sf = _parse(StudiesFile, studies_raw, studies_lines, STUDIES_FILE, problems)
-    of = _parse(OutcomesFile, outcomes_raw, outcomes_lines, OUTCOMES_FILE, problems)
-    tf = _parse(TrialsFile, trials_raw, trials_lines, TRIALS_FILE, problems)
-    rf = _parse(RobFile, rob_raw, rob_lines, ROB_FILE, problems) if rob_raw is not None else RobFile(tools={}, studies=[])
+    files = ((StudiesFile, STUDIES_FILE, studies_raw, studies_lines),
+             (OutcomesFile, OUTCOMES_FILE, outcomes_raw, outcomes_lines),
+             (TrialsFile, TRIALS_FILE, trials_raw, trials_lines),
+             (RobFile, ROB_FILE, rob_raw, rob_lines))
+    sf, of, tf, rf = (  # an empty risk-of-bias file: its tools are reported missing
+        RobFile(tools={}, studies=[]) if model is RobFile and raw is None
+        else _parse(model, _without_unknown_keys(raw, name, lines, keys, cited), lines, name, problems)
+        for model, name, raw, lines in files)
     if sf is None:  # the other files refer to the studies: nothing more can be checked
         raise DataError(cited.messages + problems.messages)
 
-    # studies
     labels = {label.id: label for label in sf.labels}
     studies: dict[str, Study] = {}
     for i, study in enumerate(sf.studies):
-        line = studies_lines.get(("studies", i))
-        who = f"study '{study.id}'"
+        say = problems.about(STUDIES_FILE, studies_lines, ("studies", i), f"study '{study.id}'")
         if study.id in studies:
-            problems.add(STUDIES_FILE, line, f"{who}: the id is used twice; give each study its own id.")
+            say("the id is used twice; give each study its own id.")
         studies[study.id] = study
         if study.label not in labels:
-            problems.add(STUDIES_FILE, studies_lines.get(("studies", i, "label")) or line,
-                         f"{who}: label {study.label!r} is not defined under 'labels:' ({', '.join(labels)}).")
+            say(f"label {study.label!r} is not defined under 'labels:' ({', '.join(labels)}).", "label")
 
-    # risk of bias per study
     robs = _check_rob(rf, rob_lines, studies, problems) if rf is not None else {}
 
-    # outcomes
     graded: list[Graded] = []
     comparisons: dict[str, Comparison] = {}
     if of is not None:
         for i, c in enumerate(of.comparisons):
-            line = outcomes_lines.get(("comparisons", i))
+            say = problems.about(OUTCOMES_FILE, outcomes_lines, ("comparisons", i), f"comparison '{c.id}'")
             if c.id in comparisons:
-                problems.add(OUTCOMES_FILE, line, f"comparison '{c.id}': the id is used twice.")
+                say("the id is used twice.")
             comparisons[c.id] = c
             if c.kind == "comparative" and (not c.arm or not c.control):
-                problems.add(OUTCOMES_FILE, line, f"comparison '{c.id}': a comparative comparison names its two "
-                                                  "groups in 'arm' and 'control'.")
-        line = outcomes_lines.get(("preclinical",))
-        pre = of.preclinical
-        if pre.benefit > pre.studies:
-            problems.add(OUTCOMES_FILE, line, "'preclinical': benefit (studies that reported a benefit) "
-                                              "must be at most studies.")
+                say("a comparative comparison names its two groups in 'arm' and 'control'.")
+        if of.preclinical.benefit > of.preclinical.studies:
+            problems.add(OUTCOMES_FILE, outcomes_lines.get(("preclinical",)), "'preclinical': benefit (studies that "
+                         "reported a benefit) must be at most studies.")
         seen: set[str] = set()
         for i, o in enumerate(of.outcomes):
-            line = outcomes_lines.get(("outcomes", i))
-            who = f"outcome '{o.id}'"
+            say = problems.about(OUTCOMES_FILE, outcomes_lines, ("outcomes", i), f"outcome '{o.id}'")
             if o.id in seen:
-                problems.add(OUTCOMES_FILE, line, f"{who}: the id is used twice; give each outcome its own id.")
+                say("the id is used twice; give each outcome its own id.")
             seen.add(o.id)
-            comparison = comparisons.get(o.comparison)
-            if comparison is None:
-                problems.add(OUTCOMES_FILE, outcomes_lines.get(("outcomes", i, "comparison")) or line,
-                             f"{who}: comparison '{o.comparison}' is not listed under 'comparisons:' "
-                             f"({', '.join(comparisons)}).")
+            if o.comparison not in comparisons:
+                say(f"comparison '{o.comparison}' is not listed under 'comparisons:' ({', '.join(comparisons)}).",
+                    "comparison")
                 continue
-            unknown = [s for s in o.studies if s not in studies]
-            for sid in unknown:
-                problems.add(OUTCOMES_FILE, line, f"{who}: study '{sid}' is not in {STUDIES_FILE}. "
-                                                  f"Use one of: {', '.join(studies)}.")
-            if len(set(o.studies)) != len(o.studies):
-                problems.add(OUTCOMES_FILE, line, f"{who}: a study is listed twice under 'studies'.")
-            if unknown:
-                continue
-            if o.start is not None and o.studies:
-                problems.add(OUTCOMES_FILE, line, f"{who}: remove 'start': with studies listed it is computed "
-                             f"from their risk-of-bias tool in {ROB_FILE} (RoB 2, randomised: high; otherwise low).")
-                continue
-            participants = sum(studies[s].n for s in o.studies)
-            declared_rob_line = next((outcomes_lines.get(("outcomes", i, "downgrades", j))
-                                      for j, d in enumerate(o.downgrades) if d.domain == "risk of bias"), None) or line
-            declared_rob = sum(d.levels for d in o.downgrades if d.domain == "risk of bias")
-            drop = sum(d.levels for d in o.downgrades)
-            rob_levels, rob_basis = None, ""
+            row = _check_outcome(o, comparisons[o.comparison], studies, robs, say)
+            if row is not None:
+                graded.append(row)
 
-            if comparison.kind == "single-group":
-                if o.certainty != "none" or o.downgrades or o.forest or o.pooled or o.external:
-                    problems.add(OUTCOMES_FILE, line, f"{who}: comparison '{comparison.id}' is single-group: it gives "
-                                 "no comparative estimate, so write 'certainty: none' and 'downgrades: []', "
-                                 "with no forest, pooled or external evidence.")
-                graded.append(Graded(o, None, len(o.studies), participants))
-                continue
-
-            start = None
-            if o.studies:
-                assessed = []
-                for sid in o.studies:
-                    rob = robs.get(sid)
-                    if rob is None or rob.tool == "none":
-                        problems.add(OUTCOMES_FILE, line, f"{who}: study '{sid}' has no risk-of-bias assessment with a "
-                                     f"tool in {ROB_FILE}{' (tool: none, a single-group study)' if rob else ''}; "
-                                     "assess it there, or move its result to a single-group comparison.")
-                    elif rob.overall in JUDGEMENTS[rob.tool]:
-                        assessed.append((rob, studies[sid].n))
-                if len(assessed) != len(o.studies):
-                    continue
-                start = "high" if any(rob.tool == "RoB 2" for rob, _ in assessed) else "low"
-                rob_levels, rob_basis = rob_downgrade(assessed)
-                if o.external_risk_of_bias is not None:
-                    problems.add(OUTCOMES_FILE, line, f"{who}: remove 'external_risk_of_bias': with studies listed the "
-                                 f"risk of bias is computed from {ROB_FILE}.")
-            elif o.external is not None:
-                if o.start is None:
-                    problems.add(OUTCOMES_FILE, line, f"{who}: with only 'external' evidence, give 'start: high' "
-                                                      "(randomised) or 'start: low'.")
-                    continue
-                if o.external_risk_of_bias is None:
-                    problems.add(OUTCOMES_FILE, line, f"{who}: with only 'external' evidence, give "
-                                 "'external_risk_of_bias' (not serious, serious, very serious or not assessed).")
-                    continue
-                start = o.start
-                rob_levels = EXTERNAL_ROB[o.external_risk_of_bias]
-                rob_basis = f"external evidence, risk of bias {o.external_risk_of_bias}"
-                if rob_levels is None:
-                    rob_levels = 0
-                    if start == "high":
-                        problems.add(OUTCOMES_FILE, line, f"{who}: the risk of bias of this evidence was not assessed, "
-                                     "so it cannot start at 'high': write 'start: low', or assess it.")
-            elif o.downgrades:
-                problems.add(OUTCOMES_FILE, line, f"{who}: no studies and no external evidence, so no downgrades either.")
-                continue
-            if rob_levels is not None and declared_rob != rob_levels:
-                source = ROB_FILE if o.studies else "'external_risk_of_bias'"
-                problems.add(OUTCOMES_FILE, declared_rob_line,
-                             f"{who}: the risk-of-bias downgrade is {declared_rob} level(s), but {source} gives "
-                             f"{rob_levels} ({rob_basis}). Correct the downgrade under 'downgrades' "
-                             "(domain: risk of bias), or the judgements it is computed from.")
-            computed = "none" if start is None else LEVELS[max(0, LEVELS.index(start) - drop)]
-            if o.certainty != computed:
-                problems.add(
-                    OUTCOMES_FILE, line,
-                    f"{who}: certainty is {o.certainty!r} but GRADE gives {computed!r} (start {start or 'none'}, "
-                    f"minus {drop} level(s) of downgrades). Correct the grade or the downgrades.",
-                )
-            for j, arm in enumerate(o.forest):
-                where = outcomes_lines.get(("outcomes", i, "forest", j)) or line
-                if arm.study not in o.studies:
-                    problems.add(OUTCOMES_FILE, where, f"{who}: forest row {j + 1}: study '{arm.study}' is not listed "
-                                                       "under this outcome's 'studies'.")
-                if arm.events > arm.total or arm.control_events > arm.control_total:
-                    problems.add(OUTCOMES_FILE, where, f"{who}: forest row {j + 1}: events cannot exceed the group's "
-                                                       "total (events <= total, control_events <= control_total).")
-            if o.pooled is not None and not (o.pooled.low <= o.pooled.estimate <= o.pooled.high):
-                problems.add(OUTCOMES_FILE, outcomes_lines.get(("outcomes", i, "pooled")) or line,
-                             f"{who}: pooled: the estimate must lie between low and high; copy the three numbers "
-                             "from the cited paper.")
-            graded.append(Graded(o, start, len(o.studies), participants, rob_levels, rob_basis))
-
-    # trials
     if tf is not None:
         seen = set()
         for i, t in enumerate(tf.trials):
-            line = trials_lines.get(("trials", i))
-            who = f"trial '{t.id}'"
+            say = problems.about(TRIALS_FILE, trials_lines, ("trials", i), f"trial '{t.id}'")
             if not re.fullmatch(r"[A-Za-z0-9-]+", t.id):
-                problems.add(TRIALS_FILE, line, f"{who}: the id must be the registry number (letters, digits, hyphens).")
+                say("the id must be the registry number (letters, digits, hyphens).")
             if t.id.lower() in seen:
-                problems.add(TRIALS_FILE, line, f"{who}: the id is used twice.")
+                say("the id is used twice.")
             seen.add(t.id.lower())
-            n, kind = t.enrolment, t.enrolment_type
-            if n is None:
-                if kind != "not reported":
-                    problems.add(TRIALS_FILE, line, f"{who}: enrolment is empty, so enrolment_type must be 'not reported'.")
-            elif isinstance(n, bool) or n < 1 or kind == "not reported":
-                problems.add(TRIALS_FILE, line, f"{who}: enrolment must be a whole number with type planned or actual "
-                                                "(or null with 'not reported').")
+            if t.enrolment is None and t.enrolment_type != "not reported":
+                say("enrolment is empty, so enrolment_type must be 'not reported'.")
+            elif t.enrolment is not None and t.enrolment_type == "not reported":
+                say("enrolment must be a whole number with type planned or actual (or null with 'not reported').")
             if t.study is not None and t.study not in studies:
-                problems.add(TRIALS_FILE, line, f"{who}: study '{t.study}' is not in {STUDIES_FILE}. "
-                                                f"Use one of: {', '.join(studies)}.")
+                say(f"study '{t.study}' is not in {STUDIES_FILE}. Use one of: {', '.join(studies)}.")
 
     if problems.messages or of is None or tf is None or rf is None:
         raise DataError(cited.messages + problems.messages)
-    lines = {}
-    for name, file_lines in ((STUDIES_FILE, studies_lines), (OUTCOMES_FILE, outcomes_lines), (TRIALS_FILE, trials_lines),
-                             (ROB_FILE, rob_lines)):
-        lines.update({(name, *path): line for path, line in file_lines.items()})
     return Evidence(
         labels=labels, studies=studies, comparisons=comparisons, preclinical=of.preclinical,
         outcomes=graded, evidence_current_to=tf.evidence_current_to, trials=list(tf.trials),
-        risk_of_bias=robs, lines=lines, problems=cited.messages,
+        risk_of_bias=robs, problems=cited.messages,
     )
 
 

@@ -1,33 +1,12 @@
 """Evidence blocks and values: a Python-Markdown extension (``ucmsc.evidence`` in mkdocs.yml).
 
-A page says in Markdown what it shows; the content comes from data/*.yaml (``ucmsc.data``):
-
-    /// evidence-table
-    ///
-
-``/// evidence-table``, ``/// summary-of-findings``, ``/// trials-table``, ``/// evidence-map`` and
-``/// risk-of-bias`` (pymdownx.blocks, each closed by ``///`` on the next line) draw the table of
-clinical studies, the GRADE summary of findings (one table per comparison), the registered
-trials, the evidence map and each study's risk of bias. ``/// forest-plot`` takes the option
-``comparison: <id>`` (and optionally ``outcome: <id>``), indented on the lines after it, and draws
-that comparison's forest plots: risk ratios and 95% CIs computed here from the arm counts in
-data/outcomes.yaml (``risk_ratio``), a published pooled estimate only as the cited paper gave it.
-Inline, in any text:
-
-    [=studies-count]  [=studies-count umbilical]  [=studies-count other]   -> "nine", "four", ...
-    [=trials-count]                                                          -> "five"
-    [=evidence-date]          -> <time datetime="2026-11-30">30 November 2026</time>
-
-An unknown name, an unknown group, a block name misspelt or a block given content stops a strict
-build with ``docs/page.md:LINE: ...``; a problem in the data, with ``data/file.yaml:LINE: ...``.
-
-The generated cells are Markdown: the inline processors (links, emphasis, abbreviations, and the
-citation extension's ``[@key]``) run on them after the blocks, like on any other text. Each
-study's name links to its account on docs/evidence/details.md (heading anchor ``study-<id>``);
-links are written to the Markdown files (``details.md#study-x``), which the generator resolves.
-The evidence table's sorting and filtering script (includes/evidence-table.js) is written into the
-page right after the table, once per page: no other page carries it, and a separate file, fetched
-while the page loads, delayed its first paint in Lighthouse's model.
+The blocks (``/// evidence-table``, ``/// summary-of-findings``, ``/// risk-of-bias``,
+``/// forest-plot``, ``/// trials-table``, ``/// evidence-map``; pymdownx.blocks) and the inline
+values (``[=studies-count]``, ``[=trials-count]``, ``[=evidence-date]``) are drawn from data/*.yaml
+(``ucmsc.data``); CONTRIBUTING.md lists them. A mistake stops a strict build at ``file:line``.
+The generated cells are Markdown: links, emphasis, abbreviations and ``[@key]`` run on them after
+the blocks. The evidence table's script (includes/evidence-table.js) is written inline after the
+table, once per page: a separate file delayed the first paint in Lighthouse's model.
 """
 
 from __future__ import annotations
@@ -56,11 +35,8 @@ DETAILS_PAGE = "evidence/details.md"  # each study's account, heading anchor stu
 SCRIPT = "includes/evidence-table.js"
 TABLE_ID = "study-table"  # not "evidence-table": that is the id of the page's "Evidence table" heading
 TABLE_NAME = "Clinical studies of MSCs in rheumatoid arthritis"
-NUMBER_WORDS = (
-    "no", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten",
-    "eleven", "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen",
-    "eighteen", "nineteen", "twenty",
-)
+NUMBER_WORDS = ("no one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen "
+                "seventeen eighteen nineteen twenty").split()
 SYMBOLS = {"high": "⊕⊕⊕⊕", "moderate": "⊕⊕⊕◯", "low": "⊕⊕◯◯", "very low": "⊕◯◯◯"}
 
 # (header, field, sort type or None), in reading order: the first column is the row header.
@@ -133,6 +109,30 @@ def _plural(n: int, word: str) -> str:
     return f"{n} {word}{'' if n == 1 else 's'}"
 
 
+def _table(parent, attrs: dict, heads, caption: str | None = None) -> etree.Element:
+    """A table with one header row of column headers; returns its body."""
+    table = _el(parent, "table", attrs)
+    if caption is not None:
+        _el(table, "caption", {}, caption)
+    head = _el(_el(table, "thead"), "tr")
+    for h in heads:
+        _el(head, "th", {"scope": "col"}, h)
+    return _el(table, "tbody")
+
+
+def _cite(keys) -> str:
+    return f"[{'; '.join('@' + k for k in keys)}]"
+
+
+def _study(ev: data.Evidence, sid: str, page: str) -> str:
+    """The study's name, linked to its row (or account) on ``page``."""
+    return f"[{cell(ev.studies[sid].study)}]({page}#study-{sid})"
+
+
+def _effect_head(comparison: data.Comparison) -> str:
+    return "Effect" if comparison.kind == "comparative" else "Result (no comparative estimate)"
+
+
 # ---------------------------------------------------------------------------- builders
 # Each builder returns an element tree whose leaf cells hold Markdown text (inline syntax only).
 
@@ -163,7 +163,7 @@ def evidence_table(ev: data.Evidence, here: str | None) -> etree.Element:
             "data-source": study.source_filter, "data-route": study.route_filter,
             "data-label": f"{label.short}: {label.name}",
         })
-        source = f" Source: [{'; '.join(f'@{key}' for key in study.cite)}]" if study.cite else ""
+        source = f" Source: {_cite(study.cite)}" if study.cite else ""
         for header, field, _sort in COLUMNS:
             attrs = {"data-label": header}
             if field == FIRST_AFTER:
@@ -204,7 +204,7 @@ def _sof_row(ev: data.Evidence, g: data.Graded, comparison: data.Comparison, stu
         for sid in o.studies:
             s = ev.studies[sid]
             label = ev.labels[s.label]
-            lines.append(f"[{cell(s.study)}]({studies_link}#study-{sid}): label {label.short} "
+            lines.append(f"{_study(ev, sid, studies_link)}: label {label.short} "
                          f"({cell(label.name).lower()}), {_plural(s.n, 'patient')}")
         who = (f"**{g.n_studies} {'study' if g.n_studies == 1 else 'studies'}, {g.participants} participants**<br>"
                + "<br>".join(lines))
@@ -213,8 +213,7 @@ def _sof_row(ev: data.Evidence, g: data.Graded, comparison: data.Comparison, stu
     else:
         who = "**No study** in the evidence table reported this outcome."
     _el(row, "td", {"data-label": "Studies and participants"}, who)
-    effect_head = "Effect" if comparison.kind == "comparative" else "Result (no comparative estimate)"
-    _el(row, "td", {"data-label": effect_head}, f"{cell(o.effect)}<br>*Interval:* {cell(o.interval)}")
+    _el(row, "td", {"data-label": _effect_head(comparison)}, f"{cell(o.effect)}<br>*Interval:* {cell(o.interval)}")
     judged = []
     for sid in o.studies:
         rob = ev.risk_of_bias.get(sid)
@@ -249,13 +248,10 @@ def summary_of_findings(ev: data.Evidence, here: str | None) -> etree.Element:
         section = _el(root, "div", {"class": "sof__section", "data-comparison": comparison.id})
         _el(section, "p", {"class": "sof__comparison", "id": f"sof-comparison-{comparison.id}"},
             f"**Comparison:** {cell(comparison.name)}")
-        table = _el(section, "table", {"class": "sof__table", "id": f"sof-table-{comparison.id}",
-                                       "aria-label": f"Summary of findings: {comparison.name}"})
-        head = _el(_el(table, "thead"), "tr")
-        effect_head = "Effect" if comparison.kind == "comparative" else "Result (no comparative estimate)"
-        for h in ("Outcome", "Studies and participants", effect_head, "Risk of bias", "Certainty (GRADE)"):
-            _el(head, "th", {"scope": "col"}, h)
-        body = _el(table, "tbody")
+        body = _table(section, {"class": "sof__table", "id": f"sof-table-{comparison.id}",
+                                "aria-label": f"Summary of findings: {comparison.name}"},
+                      ("Outcome", "Studies and participants", _effect_head(comparison), "Risk of bias",
+                       "Certainty (GRADE)"))
         for g in rows:
             _sof_row(ev, g, comparison, studies_link, rob_link, body)
     return root
@@ -291,21 +287,14 @@ def risk_of_bias(ev: data.Evidence, here: str | None) -> etree.Element:
         group = [r for r in robs if r.tool == tool]
         if not group:
             continue
-        domains = [d.domain for d in group[0].domains]
-        table = _el(root, "table", {"class": "sof__table rob__table", "id": f"rob-table-{slug(tool)}",
-                                    "aria-label": f"Risk of bias: {name}"})
-        _el(table, "caption", {}, f"**{html.escape(name)}**")
-        head = _el(_el(table, "thead"), "tr")
-        _el(head, "th", {"scope": "col"}, "Study")
-        for d in domains:
-            _el(head, "th", {"scope": "col"}, html.escape(d.capitalize()))
-        _el(head, "th", {"scope": "col"}, "Overall")
-        body = _el(table, "tbody")
+        body = _table(root, {"class": "sof__table rob__table", "id": f"rob-table-{slug(tool)}",
+                             "aria-label": f"Risk of bias: {name}"},
+                      ("Study", *(html.escape(d.domain.capitalize()) for d in group[0].domains), "Overall"),
+                      f"**{html.escape(name)}**")
         for r in group:
-            s = ev.studies[r.study]
             row = _el(body, "tr", {"id": f"rob-{r.study}", "data-study": r.study, "data-tool": r.tool,
                                    "data-overall": r.overall})
-            _el(row, "th", {"scope": "row"}, f"[{cell(s.study)}]({details}#study-{r.study})<br>{cell(r.comparison)}")
+            _el(row, "th", {"scope": "row"}, f"{_study(ev, r.study, details)}<br>{cell(r.comparison)}")
             for d in r.domains:
                 _el(row, "td", {"data-label": d.domain.capitalize(), "data-judgement": d.judgement},
                     _judgement(d.judgement))
@@ -319,7 +308,7 @@ def risk_of_bias(ev: data.Evidence, here: str | None) -> etree.Element:
             items = _el(box, "ul")
             for d in r.domains:
                 quote = f' Quoted: “{cell(d.quote)}”' if d.quote else ""
-                cites = f" [{'; '.join('@' + k for k in d.cite)}]" if d.cite else ""
+                cites = f" {_cite(d.cite)}" if d.cite else ""
                 _el(items, "li", {"data-domain": d.domain},
                     f"**{html.escape(d.domain.capitalize())}: {_judgement(d.judgement)}.** {cell(d.support)}{quote}{cites}")
     single = [r for r in robs if r.tool == "none"]
@@ -328,9 +317,9 @@ def risk_of_bias(ev: data.Evidence, here: str | None) -> etree.Element:
         items = _el(root, "ul", {"class": "rob__none", "data-search-exclude": ""})  # found by the line above
         for r in single:
             quote = f' Quoted: “{cell(r.quote)}”' if r.quote else ""
-            cites = f" [{'; '.join('@' + k for k in r.cite or [])}]" if r.cite else ""
+            cites = f" {_cite(r.cite)}" if r.cite else ""
             _el(items, "li", {"id": f"rob-{r.study}", "data-study": r.study, "data-tool": "none"},
-                f"[{cell(ev.studies[r.study].study)}]({details}#study-{r.study}): {cell(r.comparison)}. "
+                f"{_study(ev, r.study, details)}: {cell(r.comparison)}. "
                 f"{cell(r.reason or '')}{quote}{cites}")
     return root
 
@@ -367,6 +356,10 @@ def risk_ratio(events: int, total: int, control_events: int, control_total: int)
     return RiskRatio(math.exp(log_rr), math.exp(log_rr - Z95 * se), math.exp(log_rr + Z95 * se), corrected)
 
 
+def arm_ratio(arm: data.ArmCounts) -> RiskRatio | None:
+    return risk_ratio(arm.events, arm.total, arm.control_events, arm.control_total)
+
+
 def ratio_text(value: float) -> str:
     return f"{value:.2f}" if value < 100 else f"{value:.0f}"
 
@@ -398,7 +391,7 @@ def forest_svg(ev: data.Evidence, g: data.Graded, comparison: data.Comparison) -
     one = _x(1.0, left, plot_w)
     rows = []
     for arm in o.forest:
-        rr = risk_ratio(arm.events, arm.total, arm.control_events, arm.control_total)
+        rr = arm_ratio(arm)
         name = f"{_short_name(ev.studies[arm.study].study)}, {arm.timepoint}"
         rows.append(("study", name, rr, arm))
     if o.pooled is not None:
@@ -462,27 +455,23 @@ def forest_plot(ev: data.Evidence, here: str | None, raw, comparison: data.Compa
             continue
         figure = _el(root, "figure", {"class": "forest__figure", "id": f"forest-{slug(o.id)}", "data-outcome": o.id})
         figure.text = AtomicString(raw(forest_svg(ev, g, comparison)))
-        corrected = any(getattr(risk_ratio(a.events, a.total, a.control_events, a.control_total), "corrected", False)
-                        for a in o.forest)
+        corrected = any(getattr(arm_ratio(a), "corrected", False) for a in o.forest)
         note = (" Where a group had no events, 0.5 was added to every cell of that study's table before computing."
                 if corrected else "")
         pooled = (f" The diamond is the pooled estimate published by the cited meta-analysis, not recomputed "
-                  f"here [{'; '.join('@' + k for k in o.pooled.cite)}]." if o.pooled else "")
+                  f"here {_cite(o.pooled.cite)}." if o.pooled else "")
         _el(figure, "figcaption", {},
             f"**{cell(o.outcome)}**: {cell(comparison.arm)} against {cell(_in_sentence(comparison.control or ''))}. "
             f"Risk ratio and 95% confidence interval per study, from the counts in the table below; above 1 means "
             f"more often with {cell(comparison.arm)} (logarithmic axis).{note}{pooled}")
-        table = _el(root, "table", {"class": "forest__table", "id": f"forest-table-{slug(o.id)}",
-                                    "aria-label": f"Numbers of the forest plot: {o.outcome}"})
-        head = _el(_el(table, "thead"), "tr")
-        for h in ("Study", "Time point", cell(comparison.arm), cell(comparison.control), "Risk ratio (95% CI)",
-                  "How the counts were obtained"):
-            _el(head, "th", {"scope": "col"}, h)
-        body = _el(table, "tbody")
+        body = _table(root, {"class": "forest__table", "id": f"forest-table-{slug(o.id)}",
+                             "aria-label": f"Numbers of the forest plot: {o.outcome}"},
+                      ("Study", "Time point", cell(comparison.arm), cell(comparison.control), "Risk ratio (95% CI)",
+                       "How the counts were obtained"))
         for arm in o.forest:
-            rr = risk_ratio(arm.events, arm.total, arm.control_events, arm.control_total)
+            rr = arm_ratio(arm)
             row = _el(body, "tr", {"data-study": arm.study})
-            _el(row, "th", {"scope": "row"}, f"[{cell(ev.studies[arm.study].study)}]({studies_link}#study-{arm.study})")
+            _el(row, "th", {"scope": "row"}, _study(ev, arm.study, studies_link))
             _el(row, "td", {"data-label": "Time point"}, cell(arm.timepoint))
             _el(row, "td", {"data-label": cell(comparison.arm), "data-events": arm.events, "data-total": arm.total},
                 f"{arm.events} of {arm.total}")
@@ -496,7 +485,7 @@ def forest_plot(ev: data.Evidence, here: str | None, raw, comparison: data.Compa
                 text += ", with 0.5 added to each cell"
             _el(row, "td", attrs, text)
             _el(row, "td", {"data-label": "How the counts were obtained"},
-                f"{cell(arm.derived)} [{'; '.join('@' + k for k in arm.cite)}]")
+                f"{cell(arm.derived)} {_cite(arm.cite)}")
         if o.pooled is not None:
             p = o.pooled
             row = _el(body, "tr", {"data-pooled": "true"})
@@ -508,26 +497,21 @@ def forest_plot(ev: data.Evidence, here: str | None, raw, comparison: data.Compa
                             "data-high": f"{p.high}"},
                 f"{interval_text(p.estimate, p.low, p.high)}; I² {cell(p.i2)}")
             _el(row, "td", {"data-label": "How the counts were obtained"},
-                f"{cell(p.note)} [{'; '.join('@' + k for k in p.cite)}]")
+                f"{cell(p.note)} {_cite(p.cite)}")
     return root
 
 
 def trials_table(ev: data.Evidence, here: str | None) -> etree.Element:
     studies_link = link(STUDIES_PAGE, here)
-    heads = ("Registry number", "Title as registered", "Phase", "Design", "Participants", "Cell source",
-             "Status", "Results posted", "Published study")
     root = _el(None, "div", {"class": "sof trials"})
-    table = _el(root, "table", {"class": "sof__table", "id": "trials-table",
-                                "aria-label": "Registered trials of MSCs in rheumatoid arthritis"})
-    head = _el(_el(table, "thead"), "tr")
-    for h in heads:
-        _el(head, "th", {"scope": "col"}, h)
-    body = _el(table, "tbody")
+    body = _table(root, {"class": "sof__table", "id": "trials-table",
+                         "aria-label": "Registered trials of MSCs in rheumatoid arthritis"},
+                  ("Registry number", "Title as registered", "Phase", "Design", "Participants", "Cell source",
+                   "Status", "Results posted", "Published study"))
     for t in ev.trials:
-        cites = f" [{'; '.join(f'@{k}' for k in t.cite)}]" if t.cite else ""
+        cites = f" {_cite(t.cite)}" if t.cite else ""
         n = "not reported" if t.enrolment is None else f"{t.enrolment} ({t.enrolment_type})"
-        published = (f"[{cell(ev.studies[t.study].study)}]({studies_link}#study-{t.study})"
-                     if t.study else "None linked")
+        published = _study(ev, t.study, studies_link) if t.study else "None linked"
         row = _el(body, "tr", {"id": t.id.lower(), "data-trial": t.id})
         _el(row, "th", {"scope": "row"},
             f"{html.escape(t.id)}<br>{html.escape(t.registry)}, read {t.checked.isoformat()}{cites}")
@@ -647,13 +631,13 @@ def script_html(source: str) -> str:
 # ------------------------------------------------------------------------ the extension
 
 class _EvidenceBlock(Block):
-    """A block drawn from the data; it takes no argument and no content (and no options, unless
-    the subclass declares them in OPTIONS)."""
+    """A block drawn from the data by ``BUILD(ev, here)``; it takes no argument and no content
+    (and no options, unless the subclass declares them in OPTIONS)."""
 
     ARGUMENT = False
 
     def draw(self, ev: data.Evidence, here: str | None) -> etree.Element:
-        raise NotImplementedError
+        return self.BUILD(ev, here)
 
     def on_markdown(self) -> str:
         return "raw"
@@ -680,10 +664,7 @@ class _EvidenceBlock(Block):
 
 
 class EvidenceTableBlock(_EvidenceBlock):
-    NAME = "evidence-table"
-
-    def draw(self, ev, here):
-        return evidence_table(ev, here)
+    NAME, BUILD = "evidence-table", staticmethod(evidence_table)
 
     def on_end(self, block: etree.Element) -> None:
         super().on_end(block)
@@ -698,17 +679,11 @@ class EvidenceTableBlock(_EvidenceBlock):
 
 
 class SummaryOfFindingsBlock(_EvidenceBlock):
-    NAME = "summary-of-findings"
-
-    def draw(self, ev, here):
-        return summary_of_findings(ev, here)
+    NAME, BUILD = "summary-of-findings", staticmethod(summary_of_findings)
 
 
 class TrialsTableBlock(_EvidenceBlock):
-    NAME = "trials-table"
-
-    def draw(self, ev, here):
-        return trials_table(ev, here)
+    NAME, BUILD = "trials-table", staticmethod(trials_table)
 
 
 class EvidenceMapBlock(_EvidenceBlock):
@@ -719,10 +694,7 @@ class EvidenceMapBlock(_EvidenceBlock):
 
 
 class RiskOfBiasBlock(_EvidenceBlock):
-    NAME = "risk-of-bias"
-
-    def draw(self, ev, here):
-        return risk_of_bias(ev, here)
+    NAME, BUILD = "risk-of-bias", staticmethod(risk_of_bias)
 
 
 class ForestPlotBlock(_EvidenceBlock):
@@ -771,12 +743,16 @@ OLD_MARKERS = {
 }
 
 
-class ValueProcessor(InlineProcessor):
-    """``[=name]`` or ``[=name argument]``: a value computed from the data."""
+class _Part:
+    """A processor of the extension, which it reaches as ``self.extension``."""
 
-    def __init__(self, pattern: str, md: Markdown, extension: EvidenceExtension):
-        super().__init__(pattern, md)
+    def __init__(self, *args, extension: EvidenceExtension):
+        super().__init__(*args)
         self.extension = extension
+
+
+class ValueProcessor(_Part, InlineProcessor):
+    """``[=name]`` or ``[=name argument]``: a value computed from the data."""
 
     def handleMatch(self, m: re.Match, text: str):
         token = m.group(0)
@@ -801,12 +777,8 @@ class ValueProcessor(InlineProcessor):
         return node, m.start(0), m.end(0)
 
 
-class _KeepLines(Preprocessor):
+class _KeepLines(_Part, Preprocessor):
     """Keeps the page's lines, for the line numbers of messages when the page file is unknown."""
-
-    def __init__(self, md: Markdown, extension: EvidenceExtension):
-        super().__init__(md)
-        self.extension = extension
 
     def run(self, lines: list[str]) -> list[str]:
         self.extension.lines = list(lines)
@@ -817,12 +789,8 @@ class _KeepLines(Preprocessor):
         return lines
 
 
-class _UnknownBlocks(Treeprocessor):
+class _UnknownBlocks(_Part, Treeprocessor):
     """A ``/// name`` line left as text: a block name misspelt, or one given arguments or options."""
-
-    def __init__(self, md: Markdown, extension: EvidenceExtension):
-        super().__init__(md)
-        self.extension = extension
 
     def run(self, root: etree.Element) -> None:
         ours = {b.NAME for b in BLOCKS}
@@ -848,10 +816,7 @@ class EvidenceExtension(BlocksExtension):
     def __init__(self, **kwargs):
         self.config = {"docs_dir": ["docs", "The docs folder, relative to the project folder (for page paths)"]}
         super().__init__(**kwargs)
-        self.lines: list[str] = []
-        self.reported: set[str] = set()
-        self._evidence = None
-        self._loaded = False
+        self.reset()
 
     def extendMarkdownBlocks(self, md: Markdown, block_mgr) -> None:
         self.md = md
@@ -860,14 +825,14 @@ class EvidenceExtension(BlocksExtension):
         for block in BLOCKS:
             block_mgr.register(block, {"extension": self})
         # after code spans (190) and escapes (180), before links and references (160, 170)
-        md.inlinePatterns.register(ValueProcessor(VALUE.pattern, md, self), "ucmsc-evidence-value", 175)
-        md.preprocessors.register(_KeepLines(md, self), "ucmsc-evidence-lines", 35)
-        md.treeprocessors.register(_UnknownBlocks(md, self), "ucmsc-evidence-unknown-blocks", 19)
+        md.inlinePatterns.register(ValueProcessor(VALUE.pattern, md, extension=self), "ucmsc-evidence-value", 175)
+        md.preprocessors.register(_KeepLines(md, extension=self), "ucmsc-evidence-lines", 35)
+        md.treeprocessors.register(_UnknownBlocks(md, extension=self), "ucmsc-evidence-unknown-blocks", 19)
 
     def reset(self) -> None:
-        self.lines = []
-        self.reported = set()
-        self._evidence = None
+        self.lines: list[str] = []
+        self.reported: set[str] = set()
+        self._evidence: data.Evidence | None = None
         self._loaded = False
 
     # ---- for the blocks and the values

@@ -1,31 +1,11 @@
-"""The glossary: one list of abbreviations and terms, used three ways (``ucmsc.glossary``).
+"""The glossary: one file of abbreviations and terms, used three ways (``ucmsc.glossary``).
 
-A Python-Markdown extension, listed in mkdocs.yml's ``markdown_extensions`` as
-
-    - ucmsc.glossary:
-        file: includes/abbreviations.md
-
-``file`` (relative to the project folder, see ``context.resolve``) holds one definition a line in
-the ``abbr`` extension's syntax, ``*[TERM]: Meaning``. The extension
-
-* checks the file: a term defined twice or a line that is not a definition is reported as
-  ``includes/abbreviations.md:LINE: ...`` (a strict build then fails); the other lines still count;
-* hands the terms to Python-Markdown's ``abbr`` extension through its public API, so each use of a
-  term on any page becomes ``<abbr title>``. ucmsc.glossary brings ``abbr`` with it: do not list
-  ``abbr`` as well (if it is listed, it must come before ucmsc.glossary, which then loads the terms
-  into that one; listed after, it would replace the glossary's, which is reported);
-* keeps, on each page, the ``<abbr>`` at the first use of each term only (the first outside a link,
-  button or summary; the very first if every use is inside one) and writes the other uses as plain
-  text; the kept one gets ``tabindex="0"`` unless it is inside a link, button or summary (which take
-  the focus themselves). Material's tooltip (feature ``content.tooltips``) shows the meaning on
-  hover, focus and tap; a keyboard user meets each term once a page, not at every use;
-* draws the sorted glossary where a page writes the block ``/// glossary`` (and ``///`` on the next
-  line): each term a heading with its anchor (``term-...``) and its meaning below it, so Material's
-  search indexes each term as a section of its own. The list is raw HTML: its headings stay out of
-  the page's table of contents and its words are not marked as abbreviations. A plural whose
-  singular is defined ("MSCs", "MSC") is listed once, under the singular.
-
-The file is parsed once per content (a build reads it once a page and parses it once).
+``file`` (default includes/abbreviations.md) holds one ``*[TERM]: Meaning`` a line; a bad line or a
+term defined twice is reported at ``file:line``. The terms go to Python-Markdown's ``abbr`` (which
+this extension brings; listed after it, abbr would replace the terms, which is reported); on each
+page only the first use of a term keeps its ``<abbr>`` (focusable unless inside a link, button or
+summary); ``/// glossary`` draws the sorted list as raw HTML (out of the table of contents, one
+search result per term, a plural under its singular). CONTRIBUTING.md ("Glossary") says more.
 """
 
 from __future__ import annotations
@@ -37,7 +17,7 @@ import xml.etree.ElementTree as etree
 from dataclasses import dataclass
 from html.parser import HTMLParser
 
-from markdown import Extension, Markdown
+from markdown import Markdown
 from markdown.extensions.abbr import AbbrExtension
 from markdown.preprocessors import Preprocessor
 from markdown.treeprocessors import Treeprocessor
@@ -60,7 +40,6 @@ TREE_PRIORITY = 6
 class Term:
     term: str
     meaning: str
-    line: int
 
 
 @dataclass(frozen=True)
@@ -94,7 +73,7 @@ def parse(text: str, source: str = DEFAULT_FILE) -> Glossary:
                             "Keep one definition and delete the other.")
             continue
         first_seen[term] = number
-        terms.append(Term(term, meaning, number))
+        terms.append(Term(term, meaning))
     return Glossary(tuple(terms), tuple(problems))
 
 
@@ -252,7 +231,7 @@ def _to_text(element: etree.Element, parent: etree.Element) -> None:
 # ------------------------------------------------------------------------ the extension
 
 class LoadTerms(Preprocessor):
-    def __init__(self, md: Markdown, extension: "GlossaryExtension"):
+    def __init__(self, md: Markdown, extension: GlossaryExtension):
         super().__init__(md)
         self.extension = extension
 

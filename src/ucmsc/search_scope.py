@@ -1,18 +1,9 @@
 """Search results short enough to scan: tables and figures are indexed by their caption and a line.
 
-A Python-Markdown extension (``ucmsc.search_scope`` in mkdocs.yml's ``markdown_extensions``).
-Material's search plugin makes each heading's section one search result, with all its text; a
-table or a figure would make that result a run-together copy of every cell or label. Material
-documents one way to keep an element out of the index, the ``data-search-exclude`` attribute;
-this extension sets it, on the element tree, on
-
-* the body rows of every table (``<tbody>``; a table without one: every row but the first).
-  Its caption and its header line stay in the index, so a search for a column's name or the
-  table's subject still finds the section;
-* everything in a ``<figure>`` but its ``<figcaption>``.
-
-Tables and figures written as raw HTML (without ``markdown="1"``) never reach the element tree:
-give them the attribute by hand (the SVG diagrams in includes/diagrams/ carry it on <svg>).
+A Python-Markdown extension (``ucmsc.search_scope``). It gives Material's documented
+``data-search-exclude`` attribute to the body rows of every table (``<tbody>``; without one, every
+row but the first) and to everything in a ``<figure>`` but its ``<figcaption>``, so captions and
+header rows stay searchable. Raw HTML never reaches the element tree (CONTRIBUTING.md, "Search").
 """
 
 from __future__ import annotations
@@ -25,25 +16,16 @@ from markdown.treeprocessors import Treeprocessor
 ATTRIBUTE = "data-search-exclude"
 
 
-def exclude(element: etree.Element) -> None:
-    element.set(ATTRIBUTE, "")
-
-
 class SearchScope(Treeprocessor):
     def run(self, root: etree.Element) -> None:
         for table in root.iter("table"):
             bodies = [child for child in table if child.tag == "tbody"]
-            if bodies:
-                for body in bodies:
-                    exclude(body)
-            else:
-                rows = [child for child in table if child.tag == "tr"]
-                for row in rows[1:]:
-                    exclude(row)
+            for part in bodies or [child for child in table if child.tag == "tr"][1:]:
+                part.set(ATTRIBUTE, "")
         for figure in root.iter("figure"):
             for child in figure:
                 if child.tag != "figcaption":
-                    exclude(child)
+                    child.set(ATTRIBUTE, "")
 
 
 class SearchScopeExtension(Extension):
