@@ -695,11 +695,9 @@ class CitationsExtension(BlocksExtension):
 
 def reference_html(bib: bibmod.Bibliography, key: str) -> str:
     """The one place a reference is formatted for readers (HTML), once per entry per process."""
-    if key not in bib.formatted:
-        # AMA through the CSL processor (src/ucmsc/csl.py); every entry at once, since one
-        # processor run per entry costs more than formatting the whole file
-        bib.formatted.update(csl.format_references(context.resolve(bib.path), bib.keys))
-    return bib.formatted[key]
+    # AMA through the CSL processor (src/ucmsc/csl.py), kept with the parsed file; every entry at
+    # once, since one processor run per entry costs more than formatting the whole file
+    return bib.formatted.get(key) or csl.format_references(bib, bib.keys)[key]
 
 
 def _source_pattern(raw: str) -> str:
