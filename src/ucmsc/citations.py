@@ -85,6 +85,8 @@ SNIPPET_BLOCK = re.compile(r"^[ \t]*-{1,}8<-{1,}[ \t]*\n(?P<names>.*?)^[ \t]*-{1
 FRONT_MATTER = re.compile(r"^-{3}[ \t]*\n.*?\n(?:\.{3}|-{3})[ \t]*\n", re.DOTALL)
 
 _scanning: ContextVar[bool] = ContextVar("ucmsc_citations_scanning", default=False)
+# page -> (build, its Markdown, bibliography, cited, headings) of its render in this build (the scan reuses it)
+_renders: dict[str, tuple] = {}
 
 
 # ----------------------------------------------------------------------------- parsing
@@ -285,6 +287,9 @@ class CitationTree(Treeprocessor):
             self._check_references_heading(root)
             root.append(self._heading())
             root.append(self._reference_list(numbers, counts, bib))
+        if not _scanning.get() and context.build_number() and context.current_page():
+            # what the scan would find on this page, for a site-wide list later in the same build
+            _renders[context.current_page()] = (context.build_number(), ext.own_text, bib, ext.cited, ext.headings)
         for element in ext.site_lists:
             if not _scanning.get():
                 ext.fill_site_list(element)
@@ -747,21 +752,29 @@ def scan(pages: list[context.SitePage], extension: CitationsExtension):
     )
     token = _scanning.set(True)
     try:
-        md = factory()
-        mine = next(e for e in md.registeredExtensions if isinstance(e, CitationsExtension))
+        md = mine = None
         for page in pages:
-            md.reset()
-            with context.rendering(page.path):
-                md.convert(page.markdown())
+            text = page.markdown()
+            done = _renders.get(page.path)
+            if done and done[0] == context.build_number() and done[1] == text and done[2] is extension.bibliography():
+                cited, headings = done[3:]  # rendered earlier in this build, from the same text
+            else:
+                if md is None:
+                    md = factory()
+                    mine = next(e for e in md.registeredExtensions if isinstance(e, CitationsExtension))
+                md.reset()
+                with context.rendering(page.path):
+                    md.convert(text)
+                cited, headings = mine.cited, mine.headings
             title = page.title
             places = []
-            for key, heading in mine.cited:
+            for key, heading in cited:
                 if heading is None:
                     places.append((key, 0, "", ""))
                 else:
                     places.append((key, int(heading.tag[1]), heading.get("id", ""), _heading_text(heading)))
             if title is None:
-                first_heading = next((e for e in mine.headings if e.tag == "h1"), None)
+                first_heading = next((e for e in headings if e.tag == "h1"), None)
                 title = _heading_text(first_heading) if first_heading is not None else page.path
             yield page, title, places
     finally:
