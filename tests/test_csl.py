@@ -8,6 +8,7 @@ then a few hand-written golden references for each kind of entry.
 from __future__ import annotations
 
 import functools
+import json
 import re
 from pathlib import Path
 
@@ -381,3 +382,26 @@ def test_missing_or_non_utf8_file_is_named(tmp_path):
     path.write_bytes(b"@article{a2000b,\n  title = {No\xebl},\n}\n")
     with pytest.raises(bibliography.BibError, match=r"refs\.bib:2: this line is not UTF-8 text"):
         read(path)
+
+
+def test_formatted_references_are_kept_for_the_next_build_of_the_same_file(tmp_path):
+    """csl.CACHE (beside mkdocs.yml) keeps the formatted references for the next build; a build
+    of the same file (a fresh parse of the same text) takes them from there, and a changed file
+    is formatted again."""
+    from ucmsc import context
+
+    text = GOLDEN_BIB + f"\n% {tmp_path.name}\n"  # a text no other test parsed
+    fresh = bibliography.parse_bibliography.__wrapped__  # a new parse, as in the next build's process
+    previous = context.project_root()
+    context.set_project_root(tmp_path)
+    try:
+        assert csl.format_reference(fresh(text, "refs.bib"), "who2021report") == GOLDEN["who2021report"]
+        stored = tmp_path / csl.CACHE
+        kept = json.loads(stored.read_text(encoding="utf-8"))
+        kept["references"]["who2021report"] = "as stored"
+        stored.write_text(json.dumps(kept), encoding="utf-8")
+        assert csl.format_reference(fresh(text, "refs.bib"), "who2021report") == "as stored"
+        changed = text.replace("title     = {A report}", "title     = {A new report}")
+        assert "A new report." in csl.format_reference(fresh(changed, "refs.bib"), "who2021report")
+    finally:
+        context.set_project_root(previous)

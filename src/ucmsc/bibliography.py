@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import difflib
 import functools
+import hashlib
 import re
 from dataclasses import dataclass
 from dataclasses import field as dataclass_field
@@ -37,7 +38,13 @@ class Bibliography:
     data: BibliographyData
     lines: dict[str, int]  # key -> line of its "@type{key," in the file
     keys: frozenset[str] = frozenset()  # exactly as written (pybtex's own lookup ignores letter case)
+    digest: str = ""  # SHA-256 of the file's text
     formatted: dict[str, str] = dataclass_field(default_factory=dict, compare=False)  # key -> reference HTML
+
+    @functools.cached_property
+    def problems(self) -> list[str]:
+        """``entry_problems`` of this file, worked out once."""
+        return entry_problems(self)
 
     @functools.cached_property
     def folded(self) -> frozenset[str]:
@@ -96,7 +103,8 @@ def parse_bibliography(text: str, path: str) -> Bibliography:
     except PybtexError as exc:
         raise BibError(f"{path}: the bibliography cannot be read ({exc}). Check the entry it names.") from None
     lines = {key: line for key, line in entry_lines(text)}
-    return Bibliography(path=path, data=data, lines=lines, keys=frozenset(data.entries.keys()))
+    return Bibliography(path=path, data=data, lines=lines, keys=frozenset(data.entries.keys()),
+                        digest=hashlib.sha256(text.encode("utf-8")).hexdigest())
 
 
 def key_problem(key: str) -> str | None:
@@ -186,6 +194,7 @@ def plain_text(text: Text | Protected) -> str:
     return LATEX_COMMAND.sub("", "".join(out))
 
 
+@functools.lru_cache(maxsize=8192)
 def latex_to_text(value: str) -> str:
     """BibTeX/LaTeX field text as plain Unicode: {\\"O} -> Ö, braces dropped."""
     return plain_text(decode(value)) if value else ""

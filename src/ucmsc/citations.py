@@ -596,7 +596,7 @@ class CitationsExtension(BlocksExtension):
                     context.warn(str(exc))
                 return None
             if not _scanning.get():
-                for message in bibmod.entry_problems(self._bib):
+                for message in self._bib.problems:
                     context.warn(message)
         return self._bib
 

@@ -21,12 +21,17 @@ references.bib formats nothing again, and only the keys asked for are ever forma
 
 from __future__ import annotations
 
+import hashlib
 import html
+import importlib.metadata
 import io
+import json
+import os
 import re
 import xml.etree.ElementTree as ET
 from collections.abc import Iterable
 from functools import cache
+from pathlib import Path
 
 from citeproc import Citation, CitationItem, CitationStylesBibliography, CitationStylesStyle, formatter
 from citeproc.source import BibliographySource, Date, Name, Reference
@@ -36,7 +41,7 @@ from lxml import etree
 from pybtex.database import Entry, Person
 from pybtex.richtext import Protected, Text
 
-from . import bibliography
+from . import bibliography, context
 from .bibliography import Bibliography, decode, latex_to_text
 from .bibliography import plain_text as _plain
 
@@ -263,14 +268,36 @@ def finish(csl_html: str, entry: Entry) -> str:
 # ----------------------------------------------------------------------------- public API
 
 
+# Beside mkdocs.yml (git-ignored; deleting it is always safe): the references an earlier build
+# formatted, used again while references.bib, the style and this code are unchanged.
+CACHE = Path(".cache") / "ucmsc-references.json"
+
+
+@cache
+def code_fingerprint() -> str:
+    """What the formatting depends on besides references.bib: this code, the decoder, the style."""
+    digest = hashlib.sha256(importlib.metadata.version("citeproc-py").encode())
+    for path in (__file__, bibliography.__file__, get_style_filepath(STYLE)):
+        digest.update(Path(path).read_bytes())
+    return digest.hexdigest()
+
+
 def format_references(bib: Bibliography, keys: Iterable[str]) -> dict[str, str]:
     """HTML of the reference for each key (exactly as written in the file), in AMA style.
 
-    ``bib`` is references.bib as bibliography.load read it; the results are kept on it, so a
-    rebuild with an unchanged file formats nothing again. Keys that are not in the file are left
-    out: the caller reports them where they are cited."""
+    ``bib`` is references.bib as bibliography.load read it; the results are kept on it (and in
+    CACHE for the next build), so a rebuild with an unchanged file formats nothing again. Keys that
+    are not in the file are left out: the caller reports them where they are cited."""
     keys = list(dict.fromkeys(keys))
     done, entries = bib.formatted, bib.data.entries
+    fingerprint, stored = bib.digest + code_fingerprint(), context.project_root() / CACHE
+    if not done:
+        try:
+            kept = json.loads(stored.read_text(encoding="utf-8"))
+            if kept["fingerprint"] == fingerprint:
+                done.update((k, v) for k, v in kept["references"].items() if k in bib.keys)
+        except (OSError, ValueError, KeyError, TypeError, AttributeError):
+            pass  # no cache, or another's: format
     todo = [k for k in keys if k not in done and k in bib.keys]
     if todo:
         source = BibliographySource()
@@ -280,6 +307,13 @@ def format_references(bib: Bibliography, keys: Iterable[str]) -> dict[str, str]:
         bibliography.register(Citation([CitationItem(key) for key in todo]))
         for key, item in zip(todo, bibliography.bibliography()):
             done[key] = finish(str(item), entries[key])
+        try:
+            stored.parent.mkdir(parents=True, exist_ok=True)
+            temporary = stored.with_name(f"{stored.name}.{os.getpid()}")
+            temporary.write_text(json.dumps({"fingerprint": fingerprint, "references": done}), encoding="utf-8")
+            os.replace(temporary, stored)  # whole or not at all, even with builds side by side
+        except OSError:
+            pass  # a read-only folder: the next build formats again
     return {k: done[k] for k in keys if k in done}
 
 
