@@ -227,3 +227,34 @@ print(len(calls))
     done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr[-3000:]
     assert done.stdout.split()[-1] == "1", done.stdout
+
+
+def test_a_build_renders_each_page_once_for_the_site_wide_list(tmp_path):
+    """The site-wide reference list takes each page's citations from that page's own render in
+    the same build (the pages holding the list are rendered last); only a page whose Markdown a
+    hook changed before rendering (the About page's repository link, the glossary) is rendered a
+    second time. Counted on Python-Markdown's convert in a real build of the project."""
+    import subprocess
+    import sys
+
+    pages = len(list((ROOT / "docs").rglob("*.md")))
+    code = f"""
+import markdown
+from mkdocs.commands.build import build
+from mkdocs.config import load_config
+calls = []
+convert = markdown.Markdown.convert
+def counted(self, source):
+    calls.append(1)
+    return convert(self, source)
+markdown.Markdown.convert = counted
+config = load_config({str(ROOT / "mkdocs.yml")!r}, site_dir={str(tmp_path / "site")!r})
+config.plugins.on_startup(command="build", dirty=False)
+build(config)
+print(len(calls))
+"""
+    env = {**__import__("os").environ, "NO_MKDOCS_2_WARNING": "1"}
+    done = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True, timeout=600, env=env)
+    assert done.returncode == 0, done.stderr[-3000:]
+    renders = int(done.stdout.split()[-1])
+    assert pages <= renders <= pages + 2, f"{renders} renders of {pages} pages"
