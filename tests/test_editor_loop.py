@@ -19,7 +19,7 @@ import pytest
 from sitekit import ROOT, BuildFailed, build_site
 
 # The inputs of the real site's pages (hooks/purge_css.py is left out: it needs Node and changes no message).
-PROJECT_FILES = ("mkdocs.yml", "references.bib", "docs", "data", "hooks", "includes", "overrides")
+PROJECT_FILES = ("mkdocs.yml", "references.bib", "docs", "data", "hooks", "includes", "overrides", "src")
 HOOKS_WITHOUT_NODE = [
     h for h in re.findall(r"^  - (hooks/\S+\.py)", (ROOT / "mkdocs.yml").read_text(encoding="utf-8"), re.M)
     if h != "hooks/purge_css.py"
@@ -31,7 +31,7 @@ def copy_project(dest: Path) -> Path:
     for name in PROJECT_FILES:
         source = ROOT / name
         if source.is_dir():
-            shutil.copytree(source, dest / name, ignore=shutil.ignore_patterns("__pycache__"), copy_function=shutil.copy)
+            shutil.copytree(source, dest / name, ignore=shutil.ignore_patterns("__pycache__", "*.egg-info"), copy_function=shutil.copy)
         else:
             shutil.copy(source, dest / name)
     return dest / "mkdocs.yml"
@@ -316,7 +316,6 @@ def test_serve_shows_each_kind_of_edit_without_a_restart(tmp_path):
     the same server process."""
     project = tmp_path / "project"
     config = copy_project(project)
-    shutil.copytree(ROOT / "src", project / "src", ignore=shutil.ignore_patterns("__pycache__", "*.egg-info"))
     port = _free_port()
     log = tmp_path / "serve.log"
     env = {**os.environ, "NO_MKDOCS_2_WARNING": "1", "MINIFY": "false", "PYTHONPATH": str(project / "src"),
