@@ -17,11 +17,11 @@ package when it changed, is run again in its own module (and told the command ag
 start-up). Modules keep their objects, so what other code imported from them stays valid.
 """
 
-import ast
 import graphlib
 import importlib
 import re
 import sys
+import types
 from pathlib import Path
 
 import markdown
@@ -31,7 +31,6 @@ from mkdocs.utils.meta import get_data
 import ucmsc
 from ucmsc import context
 
-PACKAGE = Path(ucmsc.__file__).parent
 _command: dict = {}
 
 
@@ -89,24 +88,22 @@ def on_page_markdown(markdown, page, config, files):
 
 
 def package_modules() -> dict[str, set[str]]:
-    """Each module of the package (``ucmsc.csl``) and the package modules it imports."""
-    imports = {}
-    for path in PACKAGE.glob("*.py"):
-        name = ucmsc.__name__ if path.stem == "__init__" else f"{ucmsc.__name__}.{path.stem}"
-        found = set()
-        for node in ast.walk(ast.parse(path.read_bytes())):
-            if isinstance(node, ast.ImportFrom) and node.level == 1:
-                found |= {f"{ucmsc.__name__}.{node.module or a.name}" for a in node.names}
-            elif isinstance(node, (ast.Import, ast.ImportFrom)):
-                names = [a.name for a in node.names] if isinstance(node, ast.Import) else [node.module or ""]
-                found |= {n for n in names if n.startswith(f"{ucmsc.__name__}.")}
-        imports[name] = found - {name}
-    return imports
+    """The package's loaded modules, each with the package modules whose names it holds
+    (``from .bibliography import decode`` in csl.py: csl.py uses ucmsc.bibliography)."""
+    loaded = {n: m for n, m in sys.modules.items() if n.split(".")[0] == ucmsc.__name__}
+    return {n: uses(m, loaded) - {n} for n, m in loaded.items()}
 
 
-def code_files(hooks) -> dict[Path, object]:
-    """The package's files (None) and the hooks' files (their modules)."""
-    return {p: None for p in PACKAGE.glob("*.py")} | {Path(h.__file__): h for h in hooks}
+def uses(module, names) -> set[str]:
+    """Which of the modules ``names`` ``module`` holds, or holds a function or class of (a
+    package's own submodules excepted)."""
+    held = (v.__name__ if isinstance(v, types.ModuleType) else getattr(v, "__module__", None) for v in vars(module).values())
+    return {n for n in held if n in names and not n.startswith(f"{module.__name__}.")}
+
+
+def code_files(imports, hooks) -> dict[Path, str]:
+    """The files of the package's loaded modules and of the hooks: their module names."""
+    return {Path(sys.modules[n].__file__): n for n in imports} | {Path(h.__file__): h.__name__ for h in hooks}
 
 
 def stamps_of(files) -> dict[Path, int]:
@@ -115,35 +112,29 @@ def stamps_of(files) -> dict[Path, int]:
 
 def reload_changed(stamps: dict[Path, int], hooks) -> list[str]:
     """Reload what changed since ``stamps`` (file -> modification time, updated); the names."""
-    files = code_files(hooks)
-    now = stamps_of(files)
-    changed = {p for p in now if stamps.get(p) != now[p]}
-    done = []
     imports = package_modules()
-    stale = {f"{ucmsc.__name__}.{p.stem}" if p.stem != "__init__" else ucmsc.__name__
-             for p in changed if files[p] is None}
-    while True:  # the modules that import a stale module are stale too (they bound its names)
-        more = {name for name, deps in imports.items() if deps & stale} - stale
-        if not more:
-            break
-        stale |= more
-    for name in graphlib.TopologicalSorter(imports).static_order():
-        if name in stale and name in sys.modules:
-            importlib.reload(sys.modules[name])
-            done.append(name)
-    for path, hook in files.items():
-        if hook is not None and (path in changed or (stale and ucmsc.__name__ in path.read_text(encoding="utf-8"))):
+    files = code_files(imports, hooks)
+    now = stamps_of(files)
+    changed = {files[p] for p in now if stamps.get(p) != now[p]}
+    stale = changed & imports.keys()
+    while more := {n for n, deps in imports.items() if deps & stale} - stale:
+        stale |= more  # a module holding names of a reloaded module is reloaded too
+    done = [n for n in graphlib.TopologicalSorter(imports).static_order() if n in stale]
+    for name in done:
+        importlib.reload(sys.modules[name])
+    for hook in hooks:
+        if hook.__name__ in changed or uses(hook, stale):
             hook.__spec__.loader.exec_module(hook)
             if hasattr(hook, "on_startup") and _command:
-                hook.on_startup(**_command)
-            done.append(path.name)
+                hook.on_startup(**_command)  # as at start-up
+            done.append(hook.__name__)
     stamps.update(now)  # only once all ran: code that failed to load is tried again on the next save
     return done
 
 
 def on_serve(server, config, builder):
     hooks = list(config.hooks.values())
-    stamps = stamps_of(code_files(hooks))  # the files as the first build ran them
+    stamps = stamps_of(code_files(package_modules(), hooks))  # the files as the first build ran them
     build = server.builder
 
     def build_with_current_code(*args, **kwargs):

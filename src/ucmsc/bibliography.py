@@ -39,7 +39,8 @@ class Bibliography:
     lines: dict[str, int]  # key -> line of its "@type{key," in the file
     keys: frozenset[str] = frozenset()  # exactly as written (pybtex's own lookup ignores letter case)
     digest: str = ""  # SHA-256 of the file's text
-    formatted: dict[str, str] = dataclass_field(default_factory=dict, compare=False)  # key -> reference HTML
+    # the formatting code's fingerprint -> {key: reference HTML} (csl.py)
+    formatted: dict[str, dict[str, str]] = dataclass_field(default_factory=dict, compare=False)
 
     @functools.cached_property
     def problems(self) -> list[str]:

@@ -700,9 +700,7 @@ class CitationsExtension(BlocksExtension):
 
 def reference_html(bib: bibmod.Bibliography, key: str) -> str:
     """The one place a reference is formatted for readers (HTML), once per entry per process."""
-    # AMA through the CSL processor (src/ucmsc/csl.py), kept with the parsed file; every entry at
-    # once, since one processor run per entry costs more than formatting the whole file
-    return bib.formatted.get(key) or csl.format_references(bib, bib.keys)[key]
+    return csl.format_reference(bib, key)  # AMA through the CSL processor, kept with the parsed file
 
 
 def _source_pattern(raw: str) -> str:

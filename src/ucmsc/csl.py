@@ -15,8 +15,8 @@ BibTeX entries (read with pybtex) to CSL items and adds what the style has no pl
 Public API: ``format_references(bib, keys)`` -> {key: HTML} and ``format_reference``, where ``bib``
 is what ``bibliography.load`` read (this module neither reads nor parses the file). The HTML is
 safe to insert: every value from the file is escaped, and the only elements are ``<i>`` and
-``<a href>``. Results are kept with the parsed file, so a rebuild with an unchanged
-references.bib formats nothing again, and only the keys asked for are ever formatted.
+``<a href>``. Results are kept with the parsed file (and in .cache/), so a rebuild with an
+unchanged references.bib and code formats nothing again.
 """
 
 from __future__ import annotations
@@ -286,10 +286,10 @@ def format_references(bib: Bibliography, keys: Iterable[str]) -> dict[str, str]:
     """HTML of the reference for each key (exactly as written in the file), in AMA style.
 
     ``bib`` is references.bib as bibliography.load read it; the results are kept on it (and in
-    CACHE for the next build), so a rebuild with an unchanged file formats nothing again. Keys that
-    are not in the file are left out: the caller reports them where they are cited."""
+    CACHE for the next build), so a rebuild with an unchanged file and code formats nothing again.
+    Keys that are not in the file are left out: the caller reports them where they are cited."""
     keys = list(dict.fromkeys(keys))
-    done, entries = bib.formatted, bib.data.entries
+    done, entries = bib.formatted.setdefault(code_fingerprint(), {}), bib.data.entries
     fingerprint, stored = bib.digest + code_fingerprint(), context.project_root() / CACHE
     if not done:
         try:
@@ -298,8 +298,9 @@ def format_references(bib: Bibliography, keys: Iterable[str]) -> dict[str, str]:
                 done.update((k, v) for k, v in kept["references"].items() if k in bib.keys)
         except (OSError, ValueError, KeyError, TypeError, AttributeError):
             pass  # no cache, or another's: format
-    todo = [k for k in keys if k not in done and k in bib.keys]
-    if todo:
+    if any(k not in done and k in bib.keys for k in keys):
+        # every entry not yet formatted, at once: one processor run per entry costs more
+        todo = [k for k in entries.keys() if k not in done]
         source = BibliographySource()
         for key in todo:
             source.add(csl_item(key, entries[key]))
