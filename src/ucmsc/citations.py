@@ -36,6 +36,7 @@ from contextvars import ContextVar
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import lxml.html
 import markdown
 from markdown.inlinepatterns import InlineProcessor
 from markdown.preprocessors import Preprocessor
@@ -238,12 +239,6 @@ class CitationTree(Treeprocessor):
         super().__init__(md)
         self.extension = extension
 
-    # -- messages
-
-    def _where(self, citation: Citation, wrapper, parents) -> tuple[str, bool]:
-        """(file:line of the citation, whether it is in the page's own text)."""
-        return self.extension.locate(citation.raw)
-
     def _report(self, message: str) -> None:
         if not _scanning.get():
             context.warn(message)
@@ -296,7 +291,7 @@ class CitationTree(Treeprocessor):
         return None
 
     def _checked(self, citation: Citation, wrapper, parents, bib) -> list[Cite]:
-        where, own = self._where(citation, wrapper, parents)
+        where, own = self.extension.locate(citation.raw)
         shown = html.unescape(INLINE_PLACEHOLDER_RE.sub("…", citation.raw))
         if not own and where:
             self._report(
@@ -532,8 +527,6 @@ def _ancestors(element, parents):
 
 def _html_text(raw: str) -> str:
     """The text a reader sees in a piece of raw HTML (not code, scripts or comments)."""
-    import lxml.html
-
     try:
         fragment = lxml.html.fragment_fromstring(raw, create_parent="div")
     except Exception:  # an unclosed tag on its own (inline HTML): no text in it
@@ -582,13 +575,10 @@ class CitationsExtension(BlocksExtension):
 
     # -- the bibliography
 
-    def bib_path(self) -> Path:
-        return context.resolve(self.getConfig("bib_file"))
-
     def bibliography(self) -> bibmod.Bibliography | None:
         """references.bib, parsed once per process and checked once per build (messages)."""
         if self._bib is None:
-            path = self.bib_path()
+            path = context.resolve(self.getConfig("bib_file"))
             try:
                 self._bib = bibmod.load(path, context.shown(path))
             except bibmod.BibError as exc:
@@ -736,8 +726,8 @@ def default_site_pages(extension: CitationsExtension) -> list[context.SitePage]:
 
 
 def site_pages(extension: CitationsExtension) -> list[context.SitePage]:
-    provider = context.site_pages_provider()
-    return provider() if provider else default_site_pages(extension)
+    provider = context.site_pages_provider() or (lambda: default_site_pages(extension))
+    return provider()
 
 
 def scan(pages: list[context.SitePage], extension: CitationsExtension):
@@ -790,8 +780,6 @@ def _heading_text(heading: etree.Element) -> str:
 
 def cited_keys(page_html: str) -> list[str]:
     """The keys of the works a rendered page cites, in the order of its References list."""
-    import lxml.html
-
     if not page_html.strip():
         return []
     root = lxml.html.fragment_fromstring(page_html, create_parent="div")
