@@ -14,7 +14,11 @@ or CI runs `mkdocs build`), alternating after one warm-up build each; medians ar
 
 Then the rebuild after a save: the project copy, and the stock copy for comparison, is built in
 one process as `mkdocs serve` does (MINIFY=false; the first build warms it up), a page is saved,
-and the next full rebuild is timed (median of N).
+and the next full rebuild is timed (median of N). Last, a real `mkdocs serve` of the project
+copy: the wall time from saving a page to the server sending the changed page (median of N).
+
+Build times are CPU seconds (user + system, child processes included), not wall time: the
+machines this runs on are shared, and wall time there measures the other users' load.
 
     .venv/bin/python tools/citation_timing.py [--runs N]      # or: make timing
 
@@ -26,13 +30,16 @@ from __future__ import annotations
 import argparse
 import datetime
 import os
-import resource
 import re
+import resource
 import shutil
+import socket
 import statistics
 import subprocess
 import sys
 import tempfile
+import time
+import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -117,6 +124,45 @@ print(statistics.median(times))
     return float(done.stdout.strip().splitlines()[-1])
 
 
+def save_to_page_seconds(config: Path, runs: int) -> float:
+    """Median wall time from saving a page to `mkdocs serve` serving it changed (as `make serve`
+    runs it: MINIFY=false, strict), polled every 20 ms. Wall time: this is what the editor waits."""
+    with socket.socket() as free:
+        free.bind(("127.0.0.1", 0))
+        port = free.getsockname()[1]
+    url = f"http://127.0.0.1:{port}/safety/"
+    env = dict(os.environ, NO_MKDOCS_2_WARNING="1", MINIFY="false", SITE_URL=f"http://127.0.0.1:{port}/")
+    command = [sys.executable, "-m", "mkdocs", "serve", "--strict", "-f", str(config), "--dev-addr", f"127.0.0.1:{port}"]
+    server = subprocess.Popen(command, cwd=config.parent, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+
+    def served(marker: str, timeout: float) -> float:
+        start = time.perf_counter()
+        while time.perf_counter() - start < timeout:
+            try:
+                if marker in opener.open(url, timeout=5).read().decode("utf-8"):
+                    return time.perf_counter() - start
+            except OSError:
+                pass
+            time.sleep(0.02)
+        raise SystemExit(f"citation_timing: mkdocs serve did not show the saved page within {timeout} s")
+
+    page = config.parent / "docs" / "safety.md"
+    times = []
+    try:
+        served("</html>", 300)
+        for run in range(runs + 1):
+            marker = f"Saved for timing {run}."
+            page.write_text(page.read_text(encoding="utf-8") + f"\n{marker}\n", encoding="utf-8")
+            seconds = served(marker, 120)
+            if run:  # the first rebuild after start-up warms the caches
+                times.append(seconds)
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    return statistics.median(times)
+
+
 def _children_cpu() -> float:
     usage = resource.getrusage(resource.RUSAGE_CHILDREN)
     return usage.ru_utime + usage.ru_stime
@@ -163,6 +209,7 @@ def measure(runs: int = 5, root: Path = ROOT) -> dict:
                     times[name].append(seconds)
         rebuild = rebuild_seconds(configs["with"], tmp / "site-serve", runs)
         rebuild_stock = rebuild_seconds(configs["stock"], tmp / "site-serve-stock", runs)
+        save_to_page = save_to_page_seconds(configs["with"], runs)
     medians = {name: statistics.median(values) for name, values in times.items()}
     return {
         "runs": runs,
@@ -175,6 +222,7 @@ def measure(runs: int = 5, root: Path = ROOT) -> dict:
         "ratio_to_stock": round(medians["with"] / medians["stock"], 3),
         "rebuild_after_save_s": round(rebuild, 3),
         "stock_rebuild_after_save_s": round(rebuild_stock, 3),
+        "save_to_served_page_s": round(save_to_page, 3),
         "target_ratio": TARGET_RATIO,
     }
 
@@ -192,7 +240,9 @@ def main(argv=None) -> int:
         f"stock Material {figures['stock_material_s']:.2f} s (ratio {figures['ratio_to_stock']:.2f}; "
         f"targets at most {TARGET_RATIO})\n"
         f"rebuild after a save under make serve: {figures['rebuild_after_save_s']:.2f} s (median; "
-        f"stock Material {figures['stock_rebuild_after_save_s']:.2f} s)"
+        f"stock Material {figures['stock_rebuild_after_save_s']:.2f} s)\n"
+        f"from a save to the changed page served by make serve: {figures['save_to_served_page_s']:.2f} s "
+        "(wall time, median; the machine's other load included)"
     )
     met = figures["ratio_to_stock"] <= TARGET_RATIO and figures["rebuild_after_save_s"] <= 1.0
     print("targets (ratio to stock at most 1.5, rebuild at most 1 s): " + ("met" if met else "not met"))
