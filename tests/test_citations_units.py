@@ -173,6 +173,23 @@ def test_text_that_skips_the_latex_decoder_is_what_the_decoder_would_return():
         assert "{" not in bib.latex_to_text(value), f"{value!r} was not decoded"
 
 
+PROBES = [r"The {MSC}: An Injury Drugstore", r"{{Nested}} {a} b", r"{World Health Organization}", r"{\"O}zt{\"u}rk",
+          r"A {T}rial, 50\% {--} x", r"\textit{in vivo} {RA}"]
+
+
+def test_plain_text_is_what_pybtex_decodes_for_every_value():
+    """latex_to_text (the plain text of page metadata and the reference list's order) equals
+    pybtex's own LaTeX decoding, LaTeX command names dropped, on every value of references.bib
+    and on probes, whatever shortcut it takes."""
+    import re
+
+    from pybtex.richtext import Text
+
+    for value in sorted(_bib_values()) + PROBES:
+        expected = re.sub(r"\\[a-zA-Z]+ ?", "", Text.from_latex(value).render_as("text"))
+        assert bib.latex_to_text(value) == expected, value
+
+
 def test_load_reads_again_only_when_the_content_changes(tmp_path):
     path = tmp_path / "refs.bib"
     path.write_text(BIB, encoding="utf-8")

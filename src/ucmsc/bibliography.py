@@ -198,7 +198,10 @@ def plain_text(text: Text | Protected) -> str:
 @functools.lru_cache(maxsize=8192)
 def latex_to_text(value: str) -> str:
     """BibTeX/LaTeX field text as plain Unicode: {\\"O} -> Ö, braces dropped."""
-    return plain_text(decode(value)) if value else ""
+    unbraced = value.replace("{", "").replace("}", "")
+    if not LATEX_SPECIAL.search(unbraced):  # braces only group (and keep letter case): the decoder would drop them
+        return unbraced
+    return plain_text(decode(value))
 
 
 def plain(value: str) -> str:
