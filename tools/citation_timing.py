@@ -124,7 +124,7 @@ print(statistics.median(times))
     return float(done.stdout.strip().splitlines()[-1])
 
 
-def save_to_page_seconds(config: Path, runs: int) -> float:
+def save_to_page_seconds(config: Path, runs: int, strict: bool = True) -> float:
     """Median wall time from saving a page to `mkdocs serve` serving it changed (as `make serve`
     runs it: MINIFY=false, strict), polled every 20 ms. Wall time: this is what the editor waits."""
     with socket.socket() as free:
@@ -132,7 +132,8 @@ def save_to_page_seconds(config: Path, runs: int) -> float:
         port = free.getsockname()[1]
     url = f"http://127.0.0.1:{port}/safety/"
     env = dict(os.environ, NO_MKDOCS_2_WARNING="1", MINIFY="false", SITE_URL=f"http://127.0.0.1:{port}/")
-    command = [sys.executable, "-m", "mkdocs", "serve", "--strict", "-f", str(config), "--dev-addr", f"127.0.0.1:{port}"]
+    command = [sys.executable, "-m", "mkdocs", "serve", *(["--strict"] if strict else []), "-f", str(config),
+               "--dev-addr", f"127.0.0.1:{port}"]
     server = subprocess.Popen(command, cwd=config.parent, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
 
@@ -152,7 +153,7 @@ def save_to_page_seconds(config: Path, runs: int) -> float:
     try:
         served("</html>", 300)
         for run in range(runs + 1):
-            marker = f"Saved for timing {run}."
+            marker = f"Saved for timing {time.time_ns()}."
             page.write_text(page.read_text(encoding="utf-8") + f"\n{marker}\n", encoding="utf-8")
             seconds = served(marker, 120)
             if run:  # the first rebuild after start-up warms the caches
@@ -210,6 +211,7 @@ def measure(runs: int = 5, root: Path = ROOT) -> dict:
         rebuild = rebuild_seconds(configs["with"], tmp / "site-serve", runs)
         rebuild_stock = rebuild_seconds(configs["stock"], tmp / "site-serve-stock", runs)
         save_to_page = save_to_page_seconds(configs["with"], runs)
+        save_to_page_stock = save_to_page_seconds(configs["stock"], runs, strict=False)
     medians = {name: statistics.median(values) for name, values in times.items()}
     return {
         "runs": runs,
@@ -223,6 +225,7 @@ def measure(runs: int = 5, root: Path = ROOT) -> dict:
         "rebuild_after_save_s": round(rebuild, 3),
         "stock_rebuild_after_save_s": round(rebuild_stock, 3),
         "save_to_served_page_s": round(save_to_page, 3),
+        "stock_save_to_served_page_s": round(save_to_page_stock, 3),
         "target_ratio": TARGET_RATIO,
     }
 
@@ -242,10 +245,10 @@ def main(argv=None) -> int:
         f"rebuild after a save under make serve: {figures['rebuild_after_save_s']:.2f} s (median; "
         f"stock Material {figures['stock_rebuild_after_save_s']:.2f} s)\n"
         f"from a save to the changed page served by make serve: {figures['save_to_served_page_s']:.2f} s "
-        "(wall time, median; the machine's other load included)"
+        f"(stock Material {figures['stock_save_to_served_page_s']:.2f} s; wall time, median, the machine's other load included)"
     )
-    met = figures["ratio_to_stock"] <= TARGET_RATIO and figures["rebuild_after_save_s"] <= 1.0
-    print("targets (ratio to stock at most 1.5, rebuild at most 1 s): " + ("met" if met else "not met"))
+    print(f"targets: clean build at most {TARGET_RATIO} x stock: " + ("met" if figures["ratio_to_stock"] <= TARGET_RATIO else "not met")
+          + "; a saved page served within 1 s: " + ("met" if figures["save_to_served_page_s"] <= 1.0 else "not met"))
     return 0  # a report, not a gate: timings vary with the machine and its load
 
 
