@@ -112,7 +112,7 @@ def stamps_of(files) -> dict[Path, int]:
 
 def reload_changed(stamps: dict[Path, int], hooks) -> list[str]:
     """Reload what changed since ``stamps`` (file -> modification time, updated); the names."""
-    imports = package_modules()
+    imports, command = package_modules(), dict(_command)  # (this file may run again below)
     files = code_files(imports, hooks)
     now = stamps_of(files)
     changed = {files[p] for p in now if stamps.get(p) != now[p]}
@@ -125,8 +125,8 @@ def reload_changed(stamps: dict[Path, int], hooks) -> list[str]:
     for hook in hooks:
         if hook.__name__ in changed or uses(hook, stale):
             hook.__spec__.loader.exec_module(hook)
-            if hasattr(hook, "on_startup") and _command:
-                hook.on_startup(**_command)  # as at start-up
+            if hasattr(hook, "on_startup") and command:
+                hook.on_startup(**command)  # as at start-up
             done.append(hook.__name__)
     stamps.update(now)  # only once all ran: code that failed to load is tried again on the next save
     return done
