@@ -18,17 +18,18 @@ page's "report an error" link follows the repository the site is built from.
 
 from __future__ import annotations
 
+import datetime
 import json
 import re
-from html.parser import HTMLParser
 from pathlib import Path
+
+import lxml.html
 
 from mkdocs.exceptions import PluginError
 
 from ucmsc import bibliography, citations, context
 
 CONTENT_LICENSE = "https://creativecommons.org/licenses/by/4.0/"
-H1 = re.compile(r"<h1\b[^>]*>(.*?)</h1>", re.S)
 ABOUT_RA = {"@type": "MedicalCondition", "name": "Rheumatoid arthritis", "alternateName": "RA"}
 AUDIENCE = [
     {"@type": "Patient", "audienceType": "People with rheumatoid arthritis and their families"},
@@ -37,37 +38,26 @@ AUDIENCE = [
 ]
 
 
-class _Text(HTMLParser):
-    """Visible text of an HTML fragment, without header permalinks."""
-
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.parts: list[str] = []
-        self._skip = 0
-
-    def handle_starttag(self, tag, attrs):
-        if tag == "a" and "headerlink" in (dict(attrs).get("class") or ""):
-            self._skip += 1
-
-    def handle_endtag(self, tag):
-        if tag == "a" and self._skip:
-            self._skip -= 1
-
-    def handle_data(self, data):
-        if not self._skip:
-            self.parts.append(data)
-
-
-def text_of(fragment: str) -> str:
-    parser = _Text()
-    parser.feed(fragment)
-    return " ".join("".join(parser.parts).split())
-
-
 def page_heading(content: str, fallback: str) -> str:
-    """The text of the page's <h1>, or ``fallback``."""
-    match = H1.search(content)
-    return text_of(match.group(1)) if match else fallback
+    """The text of the page's <h1> (without its permalink), or ``fallback``."""
+    root = lxml.html.fragment_fromstring(content, create_parent="div") if content.strip() else None
+    heading = root.find(".//h1") if root is not None else None
+    if heading is None:
+        return fallback
+    for link in heading.find_class("headerlink"):
+        link.drop_tree()
+    return " ".join(heading.text_content().split())
+
+
+def review_date(value) -> datetime.date | None:
+    """A front matter date (YAML's date, or an ISO string); None otherwise (hooks/review_dates.py
+    reports it)."""
+    if isinstance(value, datetime.date):
+        return value.date() if isinstance(value, datetime.datetime) else value
+    try:
+        return datetime.date.fromisoformat(str(value).strip())
+    except ValueError:
+        return None
 
 
 def scholar_reference(entry: dict) -> str:
@@ -124,7 +114,7 @@ SCRIPT_SAFE = str.maketrans({"<": "\\u003c", ">": "\\u003e", "&": "\\u0026"})
 def page_trust(*, title: str, description: str, url: str, url_path: str, site_name: str, author: str,
                reviewed, next_review, works: list[dict], language: str = "en") -> dict:
     """Everything the templates show or embed for one page (pure function; unit-tested)."""
-    has_dates = hasattr(reviewed, "isoformat") and hasattr(next_review, "isoformat")
+    has_dates = isinstance(reviewed, datetime.date) and isinstance(next_review, datetime.date)
     head = [
         ("property", "og:type", "article"),
         ("property", "og:site_name", site_name),
@@ -247,8 +237,8 @@ def on_page_context(context, page, config, nav):
         url_path=page.url,
         site_name=site_name,
         author=config.site_author or site_name,
-        reviewed=page.meta.get("reviewed"),
-        next_review=page.meta.get("next_review"),
+        reviewed=review_date(page.meta.get("reviewed")),
+        next_review=review_date(page.meta.get("next_review")),
         works=works,
         language=config.theme.get("language") or "en",
     )

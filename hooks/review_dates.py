@@ -8,8 +8,8 @@ Dates come from the page's front matter, never from git:
 A page without them, or with a date that is not an ISO date (YYYY-MM-DD), or with a next review
 that is not after the last one, logs a warning naming the file and line, relative to the folder
 of mkdocs.yml (docs/...), as every hook does (strict mode: the build fails).
-Valid dates are stored back in ``page.meta`` as ``datetime.date`` objects, which the theme
-override (overrides/partials/trust.html) shows as "Last reviewed … · Next review due …".
+``page.meta`` is left as the front matter gives it; hooks/page_meta.py reads the dates for the
+"Last reviewed … · Next review due …" line (overrides/partials/trust.html).
 """
 
 from __future__ import annotations
@@ -80,11 +80,6 @@ def page_path(page, config) -> str:
 
 
 def on_page_markdown(markdown, page, config, files):
-    meta = page.meta
-    problems = review_problems(meta, page_path(page, config), page.file.content_string)
-    for problem in problems:
+    for problem in review_problems(page.meta, page_path(page, config), page.file.content_string):
         log.warning(problem)
-    if not problems:
-        for field in FIELDS:
-            meta[field] = parse_date(meta[field])
     return markdown

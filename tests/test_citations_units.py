@@ -128,22 +128,6 @@ def test_latex_accents_become_unicode():
     assert bib.latex_to_text(r"Noël R\&D \textit{in vivo} 50\%") == "Noël R&D in vivo 50%"
 
 
-def test_more_than_six_authors_become_three_et_al():
-    text = bib.parse_bibliography(
-        "@article{a2000b, author={A, A and B, B and C, C and D, D and E, E and F, F and G, G}, title={t}, journal={j}, year={2000}, doi={1}}",
-        "x.bib",
-    )
-    assert bib.author_list(text.data.entries["a2000b"]) == "A A, B B, C C, et al"
-
-
-def test_and_others_becomes_et_al():
-    text = bib.parse_bibliography(
-        "@article{a2000b, author={A, A and B, B and others}, title={t}, journal={j}, year={2000}, doi={1}}",
-        "x.bib",
-    )
-    assert bib.author_list(text.data.entries["a2000b"]) == "A A, B B, et al"
-
-
 def test_sort_key_orders_by_first_author_then_year(parsed):
     entries = parsed.data.entries
     order = sorted(entries, key=lambda k: bib.sort_key(k, entries[k]))
@@ -189,6 +173,23 @@ def test_text_that_skips_the_latex_decoder_is_what_the_decoder_would_return():
         assert "{" not in bib.latex_to_text(value), f"{value!r} was not decoded"
 
 
+PROBES = [r"The {MSC}: An Injury Drugstore", r"{{Nested}} {a} b", r"{World Health Organization}", r"{\"O}zt{\"u}rk",
+          r"A {T}rial, 50\% {--} x", r"\textit{in vivo} {RA}"]
+
+
+def test_plain_text_is_what_pybtex_decodes_for_every_value():
+    """latex_to_text (the plain text of page metadata and the reference list's order) equals
+    pybtex's own LaTeX decoding, LaTeX command names dropped, on every value of references.bib
+    and on probes, whatever shortcut it takes."""
+    import re
+
+    from pybtex.richtext import Text
+
+    for value in sorted(_bib_values()) + PROBES:
+        expected = re.sub(r"\\[a-zA-Z]+ ?", "", Text.from_latex(value).render_as("text"))
+        assert bib.latex_to_text(value) == expected, value
+
+
 def test_load_reads_again_only_when_the_content_changes(tmp_path):
     path = tmp_path / "refs.bib"
     path.write_text(BIB, encoding="utf-8")
@@ -215,3 +216,62 @@ def test_work_fields_for_page_metadata(parsed):
         "authors": ["Smith, John Adam", "Öztürk, Ayşe"],
     }
     assert bib.work_fields(parsed, "nobody2020x") is None
+
+
+def test_references_bib_is_parsed_once_for_citations_style_and_evidence_data():
+    """One reading of references.bib: the citations, the reference style (csl.py), the evidence
+    data's key check and the site-wide list all take bibliography.load's parse. Counted on
+    pybtex's own parser in a fresh process rendering the real project's pages twice (a rebuild
+    with the file unchanged parses nothing again)."""
+    import subprocess
+    import sys
+
+    code = """
+import markdown
+from pybtex.database.input import bibtex
+calls = []
+parse = bibtex.Parser.parse_string
+def counted(self, text):
+    calls.append(len(text))
+    return parse(self, text)
+bibtex.Parser.parse_string = counted
+page = "Text [@wang2013umbilical], [=trials-count] trials.\\n\\n/// site-references\\n///\\n"
+for _ in range(2):
+    html = markdown.markdown(page, extensions=["ucmsc.evidence", "ucmsc.citations"])
+assert 'id="fn:wang2013umbilical"' in html and 'class="site-references"' in html, html[:500]
+print(len(calls))
+"""
+    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert done.stdout.split()[-1] == "1", done.stdout
+
+
+def test_a_build_renders_each_page_once_for_the_site_wide_list(tmp_path):
+    """The site-wide reference list takes each page's citations from that page's own render in
+    the same build (the pages holding the list are rendered last); only a page whose Markdown a
+    hook changed before rendering (the About page's repository link, the glossary) is rendered a
+    second time. Counted on Python-Markdown's convert in a real build of the project."""
+    import subprocess
+    import sys
+
+    pages = len(list((ROOT / "docs").rglob("*.md")))
+    code = f"""
+import markdown
+from mkdocs.commands.build import build
+from mkdocs.config import load_config
+calls = []
+convert = markdown.Markdown.convert
+def counted(self, source):
+    calls.append(1)
+    return convert(self, source)
+markdown.Markdown.convert = counted
+config = load_config({str(ROOT / "mkdocs.yml")!r}, site_dir={str(tmp_path / "site")!r})
+config.plugins.on_startup(command="build", dirty=False)
+build(config)
+print(len(calls))
+"""
+    env = {**__import__("os").environ, "NO_MKDOCS_2_WARNING": "1"}
+    done = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True, timeout=600, env=env)
+    assert done.returncode == 0, done.stderr[-3000:]
+    renders = int(done.stdout.split()[-1])
+    assert pages <= renders <= pages + 2, f"{renders} renders of {pages} pages"

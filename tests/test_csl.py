@@ -8,6 +8,7 @@ then a few hand-written golden references for each kind of entry.
 from __future__ import annotations
 
 import functools
+import json
 import re
 from pathlib import Path
 
@@ -18,11 +19,16 @@ from pybtex.database import parse_file
 from pybtex.richtext import Text
 
 from sitekit import ROOT
-from ucmsc import csl
+from ucmsc import bibliography, csl
 
 BIB = ROOT / "references.bib"
 ENTRIES = parse_file(str(BIB)).entries  # read independently of the module under test
 KEYS = [entry.key for entry in ENTRIES.values()]
+
+
+def read(path: Path) -> bibliography.Bibliography:
+    """A .bib file as the build reads it (bibliography.load: the one reader csl.py takes from)."""
+    return bibliography.load(path, path.name)
 
 
 PLAIN = Backend()  # render_as("text") would look the backend up on every call (slow)
@@ -61,7 +67,7 @@ def expanded_pages(pages: str) -> str:
 
 @pytest.fixture(scope="module")
 def formatted() -> dict[str, str]:
-    return csl.format_references(BIB, KEYS)
+    return csl.format_references(read(BIB), KEYS)
 
 
 def soup(html: str) -> BeautifulSoup:
@@ -159,7 +165,7 @@ def test_values_without_latex_characters_need_no_decoding():
     for entry in ENTRIES.values():
         for person in entry.persons.get("author", []):
             values += person.first_names + person.middle_names + person.prelast_names + person.last_names
-    plain = [v for v in values if not csl.LATEX_SPECIAL.search(v)]
+    plain = [v for v in values if not bibliography.LATEX_SPECIAL.search(v)]
     assert len(plain) > len(values) / 2
     for value in plain:
         assert Text.from_latex(value).render(PLAIN) == value
@@ -173,7 +179,7 @@ LATEX_PROBES = [r"\S 3", r"Gr\o nbech", r"\alpha", "1990--2020", "a---b", "a~b",
 def test_values_the_decoder_changes_are_decoded(value):
     """Each LaTeX construct the decoder changes is one the fast path sends to the decoder."""
     assert Text.from_latex(value).render(PLAIN) != value
-    assert csl.LATEX_SPECIAL.search(value)
+    assert bibliography.LATEX_SPECIAL.search(value)
 
 
 def test_the_changed_style_is_still_valid_csl():
@@ -328,21 +334,21 @@ def golden_bib(tmp_path) -> Path:
 
 @pytest.mark.parametrize("key", GOLDEN)
 def test_golden_reference(golden_bib, key):
-    assert csl.format_reference(golden_bib, key) == GOLDEN[key]
+    assert csl.format_reference(read(golden_bib), key) == GOLDEN[key]
 
 
 def test_only_the_keys_asked_exactly_as_written(golden_bib):
-    found = csl.format_references(golden_bib, ["who2021report", "Smith2020trial", "nobody2000x", "who2021report"])
+    found = csl.format_references(read(golden_bib), ["who2021report", "Smith2020trial", "nobody2000x", "who2021report"])
     assert list(found) == ["who2021report"]  # pybtex ignores letter case; citation keys do not
     with pytest.raises(KeyError):
-        csl.format_reference(golden_bib, "nobody2000x")
+        csl.format_reference(read(golden_bib), "nobody2000x")
 
 
 def test_cache_follows_the_file_content(golden_bib):
-    first = csl.format_reference(golden_bib, "who2021report")
-    assert csl.format_reference(golden_bib, "who2021report") == first
+    first = csl.format_reference(read(golden_bib), "who2021report")
+    assert csl.format_reference(read(golden_bib), "who2021report") == first
     golden_bib.write_text(GOLDEN_BIB.replace("title     = {A report}", "title     = {A new report}"), encoding="utf-8")
-    assert "A new report." in csl.format_reference(golden_bib, "who2021report")
+    assert "A new report." in csl.format_reference(read(golden_bib), "who2021report")
 
 
 def test_script_in_any_field_stays_text(tmp_path):
@@ -353,7 +359,7 @@ def test_script_in_any_field_stays_text(tmp_path):
         "@misc{evil2021y, author={Doe, J}, title={T}, publisher={<script>P</script>}, year={2021}, url={javascript:alert(1)}}",
         encoding="utf-8",
     )
-    for key, html in csl.format_references(path, ["evil2020x", "evil2021y"]).items():
+    for key, html in csl.format_references(read(path), ["evil2020x", "evil2021y"]).items():
         tree = soup(html)
         assert {tag.name for tag in tree.find_all(True)} <= {"i", "a"}, html
         assert "<script>" in tree.get_text() or "<b>" in tree.get_text()
@@ -365,14 +371,37 @@ def test_script_in_any_field_stays_text(tmp_path):
 def test_malformed_file_names_file_and_line(tmp_path):
     path = tmp_path / "refs.bib"
     path.write_text("@article{a2000b,\n  title = {x},\n  year = {2000\n}\n", encoding="utf-8")
-    with pytest.raises(csl.BibliographyError, match=r"refs\.bib:\d+: the bibliography is malformed"):
-        csl.format_references(path, ["a2000b"])
+    with pytest.raises(bibliography.BibError, match=r"refs\.bib:\d+: the bibliography is malformed"):
+        read(path)
 
 
 def test_missing_or_non_utf8_file_is_named(tmp_path):
-    with pytest.raises(csl.BibliographyError, match=r"nothere\.bib: the bibliography cannot be opened"):
-        csl.format_references(tmp_path / "nothere.bib", ["a2000b"])
+    with pytest.raises(bibliography.BibError, match=r"nothere\.bib: cannot read the bibliography"):
+        read(tmp_path / "nothere.bib")
     path = tmp_path / "refs.bib"
     path.write_bytes(b"@article{a2000b,\n  title = {No\xebl},\n}\n")
-    with pytest.raises(csl.BibliographyError, match=r"refs\.bib:2: this line is not UTF-8 text"):
-        csl.format_references(path, ["a2000b"])
+    with pytest.raises(bibliography.BibError, match=r"refs\.bib:2: this line is not UTF-8 text"):
+        read(path)
+
+
+def test_formatted_references_are_kept_for_the_next_build_of_the_same_file(tmp_path):
+    """csl.CACHE (beside mkdocs.yml) keeps the formatted references for the next build; a build
+    of the same file (a fresh parse of the same text) takes them from there, and a changed file
+    is formatted again."""
+    from ucmsc import context
+
+    text = GOLDEN_BIB + f"\n% {tmp_path.name}\n"  # a text no other test parsed
+    fresh = bibliography.parse_bibliography.__wrapped__  # a new parse, as in the next build's process
+    previous = context.project_root()
+    context.set_project_root(tmp_path)
+    try:
+        assert csl.format_reference(fresh(text, "refs.bib"), "who2021report") == GOLDEN["who2021report"]
+        stored = tmp_path / csl.CACHE
+        kept = json.loads(stored.read_text(encoding="utf-8"))
+        kept["references"]["who2021report"] = "as stored"
+        stored.write_text(json.dumps(kept), encoding="utf-8")
+        assert csl.format_reference(fresh(text, "refs.bib"), "who2021report") == "as stored"
+        changed = text.replace("title     = {A report}", "title     = {A new report}")
+        assert "A new report." in csl.format_reference(fresh(changed, "refs.bib"), "who2021report")
+    finally:
+        context.set_project_root(previous)

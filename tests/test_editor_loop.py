@@ -19,7 +19,7 @@ import pytest
 from sitekit import ROOT, BuildFailed, build_site
 
 # The inputs of the real site's pages (hooks/purge_css.py is left out: it needs Node and changes no message).
-PROJECT_FILES = ("mkdocs.yml", "references.bib", "docs", "data", "hooks", "includes", "overrides")
+PROJECT_FILES = ("mkdocs.yml", "references.bib", "docs", "data", "hooks", "includes", "overrides", "src")
 HOOKS_WITHOUT_NODE = [
     h for h in re.findall(r"^  - (hooks/\S+\.py)", (ROOT / "mkdocs.yml").read_text(encoding="utf-8"), re.M)
     if h != "hooks/purge_css.py"
@@ -31,7 +31,7 @@ def copy_project(dest: Path) -> Path:
     for name in PROJECT_FILES:
         source = ROOT / name
         if source.is_dir():
-            shutil.copytree(source, dest / name, ignore=shutil.ignore_patterns("__pycache__"), copy_function=shutil.copy)
+            shutil.copytree(source, dest / name, ignore=shutil.ignore_patterns("__pycache__", "*.egg-info"), copy_function=shutil.copy)
         else:
             shutil.copy(source, dest / name)
     return dest / "mkdocs.yml"
@@ -136,7 +136,7 @@ def test_serve_watches_every_input_of_a_page():
 
     config = load_config(str(ROOT / "mkdocs.yml"))
     watched = {Path(p).resolve() for p in config.watch}
-    for name in ("references.bib", "data", "includes", "hooks"):
+    for name in ("references.bib", "data", "includes", "hooks", "src"):
         assert (ROOT / name).resolve() in watched, f"mkdocs.yml watch: lacks {name}"
 
 
@@ -307,3 +307,62 @@ def test_a_second_failed_rebuild_replaces_the_banner_of_the_first(tmp_path):
     assert text.count('id="preview-build-error"') == 1
     assert "second mistake" in text and "first mistake" not in text
     assert "<h1>Page</h1>" in text
+
+
+def test_serve_shows_each_kind_of_edit_without_a_restart(tmp_path):
+    """`make serve` on a copy of the real project, with its own copy of the package (src/ucmsc,
+    first on the import path): a page edit, a references.bib edit, a data edit, an edit to the
+    package's code and an edit to a hook each show in the served page, one after the other, with
+    the same server process."""
+    project = tmp_path / "project"
+    config = copy_project(project)
+    port = _free_port()
+    log = tmp_path / "serve.log"
+    env = {**os.environ, "NO_MKDOCS_2_WARNING": "1", "MINIFY": "false", "PYTHONPATH": str(project / "src"),
+           "SITE_URL": f"http://127.0.0.1:{port}/"}
+    with log.open("w") as out:  # as `make serve` runs it
+        server = subprocess.Popen(
+            [sys.executable, "-m", "mkdocs", "serve", "--strict", "-f", str(config), "--dev-addr", f"127.0.0.1:{port}"],
+            cwd=project, stdout=out, stderr=subprocess.STDOUT, env=env,
+        )
+    base = f"http://127.0.0.1:{port}"
+
+    def shows(path: str, edited: Path, old: str, new: str, expected: str) -> float:
+        """Save the edit; seconds until the served page shows ``expected``."""
+        assert expected not in _get(base + path)
+        edit(edited, old, new)
+        start = time.monotonic()
+        _wait_for(base + path, lambda html: expected in html, timeout=120)
+        return time.monotonic() - start
+
+    try:
+        try:
+            _wait_for(base + "/safety/", lambda html: "Safety and efficacy of mesenchymal stem cells therapy" in html, timeout=180)
+        except AssertionError:
+            raise AssertionError(log.read_text(encoding="utf-8")[-3000:]) from None
+        assert 'id="references"' in _get(base + "/safety/")
+        # a page
+        page = shows("/safety/", project / "docs" / "safety.md", "Nobody knows the long-term effects yet",
+                     "Nobody knows the long-term effects (edited) yet", "Nobody knows the long-term effects (edited) yet")
+        # references.bib: the reference list of a page citing the entry
+        shows("/safety/", project / "references.bib", "title   = {Safety and efficacy of mesenchymal stem cells therapy",
+              "title   = {Safety and efficacy, edited, of mesenchymal stem cells therapy", "Safety and efficacy, edited, of mesenchymal")
+        # data/: the evidence table
+        shows("/evidence/studies/", project / "data" / "studies.yaml", 'arms: "136 UC-MSC, 36 control"',
+              'arms: "136 UC-MSC, 36 control (edited)"', "136 UC-MSC, 36 control (edited)")
+        # the package's code: the heading of each page's reference list
+        shows("/safety/", project / "src" / "ucmsc" / "citations.py", 'heading.text = "References"',
+              'heading.text = "References (edited code)"', "References (edited code)")
+        # a module the first one imports: the reference style's PubMed label (the formatted
+        # references kept in memory and in .cache/ are the old code's: formatted again)
+        shows("/safety/", project / "src" / "ucmsc" / "csl.py", 'found.append(("PMID: ", pmid,',
+              'found.append(("PubMed ID: ", pmid,', "PubMed ID: ")
+        # a hook's code: the page's Twitter card type (hooks/page_meta.py)
+        shows("/safety/", project / "hooks" / "page_meta.py", '("name", "twitter:card", "summary"),',
+              '("name", "twitter:card", "summary-edited"),', 'content="summary-edited"')
+        output = log.read_text(encoding="utf-8")
+        assert "Traceback" not in output and "Aborted" not in output, output[-3000:]
+        print(f"page edit to served page: {page:.2f} s")
+    finally:
+        server.terminate()
+        server.wait(timeout=10)

@@ -14,7 +14,11 @@ or CI runs `mkdocs build`), alternating after one warm-up build each; medians ar
 
 Then the rebuild after a save: the project copy, and the stock copy for comparison, is built in
 one process as `mkdocs serve` does (MINIFY=false; the first build warms it up), a page is saved,
-and the next full rebuild is timed (median of N).
+and the next full rebuild is timed (median of N). Last, a real `mkdocs serve` of the project
+copy: the wall time from saving a page to the server sending the changed page (median of N).
+
+Build times are CPU seconds (user + system, child processes included), not wall time: the
+machines this runs on are shared, and wall time there measures the other users' load.
 
     .venv/bin/python tools/citation_timing.py [--runs N]      # or: make timing
 
@@ -24,14 +28,18 @@ Importable: ``measure(runs)`` returns a dict with the figures (used by ``make re
 from __future__ import annotations
 
 import argparse
+import datetime
 import os
 import re
+import resource
 import shutil
+import socket
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
+import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -99,12 +107,12 @@ times = []
 try:
     for run in range({runs} + 1):
         page.write_text(page.read_text(encoding="utf-8") + "\\n", encoding="utf-8")  # the editor saves
-        start = time.perf_counter()
+        start = time.process_time()  # CPU time (see build_seconds)
         cfg = load_config({str(config)!r}, site_dir={str(site_dir)!r})
         cfg.plugins.on_startup(command="serve", dirty=False)
         build(cfg, serve_url="http://127.0.0.1:8000/")
         if run:
-            times.append(time.perf_counter() - start)
+            times.append(time.process_time() - start)
 except BaseException as exc:
     sys.exit(f"{{type(exc).__name__}}: {{exc}}")
 print(statistics.median(times))
@@ -116,14 +124,61 @@ print(statistics.median(times))
     return float(done.stdout.strip().splitlines()[-1])
 
 
+def save_to_page_seconds(config: Path, runs: int, strict: bool = True) -> float:
+    """Median wall time from saving a page to `mkdocs serve` serving it changed (as `make serve`
+    runs it: MINIFY=false, strict), polled every 20 ms. Wall time: this is what the editor waits."""
+    with socket.socket() as free:
+        free.bind(("127.0.0.1", 0))
+        port = free.getsockname()[1]
+    url = f"http://127.0.0.1:{port}/safety/"
+    env = dict(os.environ, NO_MKDOCS_2_WARNING="1", MINIFY="false", SITE_URL=f"http://127.0.0.1:{port}/")
+    command = [sys.executable, "-m", "mkdocs", "serve", *(["--strict"] if strict else []), "-f", str(config),
+               "--dev-addr", f"127.0.0.1:{port}"]
+    server = subprocess.Popen(command, cwd=config.parent, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+
+    def served(marker: str, timeout: float) -> float:
+        start = time.perf_counter()
+        while time.perf_counter() - start < timeout:
+            try:
+                if marker in opener.open(url, timeout=5).read().decode("utf-8"):
+                    return time.perf_counter() - start
+            except OSError:
+                pass
+            time.sleep(0.02)
+        raise SystemExit(f"citation_timing: mkdocs serve did not show the saved page within {timeout} s")
+
+    page = config.parent / "docs" / "safety.md"
+    times = []
+    try:
+        served("</html>", 300)
+        for run in range(runs + 1):
+            marker = f"Saved for timing {time.time_ns()}."
+            page.write_text(page.read_text(encoding="utf-8") + f"\n{marker}\n", encoding="utf-8")
+            seconds = served(marker, 120)
+            if run:  # the first rebuild after start-up warms the caches
+                times.append(seconds)
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    return statistics.median(times)
+
+
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
 def build_seconds(config: Path, site_dir: Path) -> float:
-    """Wall time of one full `mkdocs build` in a fresh process, as an editor or CI runs it
-    (not strict: only the time matters here)."""
+    """CPU time (user + system, the build's own Node step included) of one full `mkdocs build` in
+    a fresh process, as an editor or CI runs it (not strict: only the time matters here). CPU
+    time, not wall time: the machines this runs on are shared, and wall time there measures
+    the other users' load as much as the build."""
     env = dict(os.environ, NO_MKDOCS_2_WARNING="1")
     command = [sys.executable, "-m", "mkdocs", "build", "--quiet", "-f", str(config), "-d", str(site_dir)]
-    start = time.perf_counter()
+    start = _children_cpu()
     done = subprocess.run(command, cwd=config.parent, env=env, capture_output=True, text=True, check=False)
-    seconds = time.perf_counter() - start
+    seconds = _children_cpu() - start
     if done.returncode != 0:
         raise SystemExit(f"citation_timing: the build of {config} failed:\n{done.stderr[-2000:]}")
     return seconds
@@ -155,6 +210,8 @@ def measure(runs: int = 5, root: Path = ROOT) -> dict:
                     times[name].append(seconds)
         rebuild = rebuild_seconds(configs["with"], tmp / "site-serve", runs)
         rebuild_stock = rebuild_seconds(configs["stock"], tmp / "site-serve-stock", runs)
+        save_to_page = save_to_page_seconds(configs["with"], runs)
+        save_to_page_stock = save_to_page_seconds(configs["stock"], runs, strict=False)
     medians = {name: statistics.median(values) for name, values in times.items()}
     return {
         "runs": runs,
@@ -167,6 +224,8 @@ def measure(runs: int = 5, root: Path = ROOT) -> dict:
         "ratio_to_stock": round(medians["with"] / medians["stock"], 3),
         "rebuild_after_save_s": round(rebuild, 3),
         "stock_rebuild_after_save_s": round(rebuild_stock, 3),
+        "save_to_served_page_s": round(save_to_page, 3),
+        "stock_save_to_served_page_s": round(save_to_page_stock, 3),
         "target_ratio": TARGET_RATIO,
     }
 
@@ -177,16 +236,19 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
     figures = measure(args.runs)
     print(
+        f"{datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d %H:%M} UTC, CPU seconds (user + system), "
         f"median of {figures['runs']} clean builds: the project {figures['with_citations_s']:.2f} s "
         f"({figures['cold_cache_s']:.2f} s with no .cache/, as in a fresh clone: ratio to stock {figures['cold_ratio_to_stock']:.2f}), "
         f"without citations {figures['without_citations_s']:.2f} s (ratio {figures['ratio']:.2f}), "
         f"stock Material {figures['stock_material_s']:.2f} s (ratio {figures['ratio_to_stock']:.2f}; "
         f"targets at most {TARGET_RATIO})\n"
         f"rebuild after a save under make serve: {figures['rebuild_after_save_s']:.2f} s (median; "
-        f"stock Material {figures['stock_rebuild_after_save_s']:.2f} s)"
+        f"stock Material {figures['stock_rebuild_after_save_s']:.2f} s)\n"
+        f"from a save to the changed page served by make serve: {figures['save_to_served_page_s']:.2f} s "
+        f"(stock Material {figures['stock_save_to_served_page_s']:.2f} s; wall time, median, the machine's other load included)"
     )
-    met = figures["ratio_to_stock"] <= TARGET_RATIO and figures["rebuild_after_save_s"] <= 1.0
-    print("targets (ratio to stock at most 1.5, rebuild at most 1 s): " + ("met" if met else "not met"))
+    print(f"targets: clean build at most {TARGET_RATIO} x stock: " + ("met" if figures["ratio_to_stock"] <= TARGET_RATIO else "not met")
+          + "; a saved page served within 1 s: " + ("met" if figures["save_to_served_page_s"] <= 1.0 else "not met"))
     return 0  # a report, not a gate: timings vary with the machine and its load
 
 

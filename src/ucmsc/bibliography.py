@@ -1,33 +1,31 @@
-"""references.bib: read once per process, checked, and formatted for readers.
+"""references.bib: read once per process, checked, and decoded from LaTeX.
 
-The BibTeX reading is pybtex's (the BibTeX library mkdocs-bibtex is built on and pins). The file is
-parsed once per process and again only when its content changes (``load``); every problem an editor
-can cause comes back as a ``references.bib:LINE:`` message.
-
-``format_reference_html`` is the one place a reference is formatted for readers (a hand-written
-AMA-like style until the CSL formatter, src/ucmsc/csl.py, replaces it).
+The BibTeX reading is pybtex's (the BibTeX library mkdocs-bibtex is built on and pins). ``load``
+is the one reader of the file: it parses it once per process and again only when its content
+changes, and everything else (the citations, the AMA style in csl.py, the evidence data, the page
+metadata) takes what it parsed. Every problem an editor can cause comes back as a
+``references.bib:LINE:`` message. ``decode`` is the one LaTeX decoder (with a fast path).
 """
 
 from __future__ import annotations
 
 import difflib
 import functools
+import hashlib
 import re
 from dataclasses import dataclass
 from dataclasses import field as dataclass_field
 from pathlib import Path
 
-from pybtex.backends.plaintext import Backend as PlainTextBackend
-from pybtex.database import BibliographyData, Entry, Person
+from pybtex.database import BibliographyData, Entry
 from pybtex.database.input.bibtex import Parser
-from pybtex.richtext import Text
+from pybtex.richtext import Protected, Text
 from pybtex.scanner import PybtexError, PybtexSyntaxError
 
 KEY_STYLE = re.compile(r"^[a-z]+[0-9]{4}[a-z0-9]+$")
 RESOLVABLE_KEY = re.compile(r"^[\w-]+$")  # letters, digits, "_" and "-": what a page may cite
 ENTRY_START = re.compile(r"^[ \t]*@[ \t]*(\w+)[ \t]*[{(][ \t]*([^,\s]*)", re.MULTILINE)
 NOT_ENTRIES = {"comment", "string", "preamble"}
-MAX_AUTHORS = 6  # AMA: list up to 6 authors; otherwise the first 3, then "et al"
 
 
 class BibError(Exception):
@@ -40,7 +38,14 @@ class Bibliography:
     data: BibliographyData
     lines: dict[str, int]  # key -> line of its "@type{key," in the file
     keys: frozenset[str] = frozenset()  # exactly as written (pybtex's own lookup ignores letter case)
-    formatted: dict[str, str] = dataclass_field(default_factory=dict, compare=False)  # key -> reference HTML
+    digest: str = ""  # SHA-256 of the file's text
+    # the formatting code's fingerprint -> {key: reference HTML} (csl.py)
+    formatted: dict[str, dict[str, str]] = dataclass_field(default_factory=dict, compare=False)
+
+    @functools.cached_property
+    def problems(self) -> list[str]:
+        """``entry_problems`` of this file, worked out once."""
+        return entry_problems(self)
 
     @functools.cached_property
     def folded(self) -> frozenset[str]:
@@ -99,7 +104,8 @@ def parse_bibliography(text: str, path: str) -> Bibliography:
     except PybtexError as exc:
         raise BibError(f"{path}: the bibliography cannot be read ({exc}). Check the entry it names.") from None
     lines = {key: line for key, line in entry_lines(text)}
-    return Bibliography(path=path, data=data, lines=lines, keys=frozenset(data.entries.keys()))
+    return Bibliography(path=path, data=data, lines=lines, keys=frozenset(data.entries.keys()),
+                        digest=hashlib.sha256(text.encode("utf-8")).hexdigest())
 
 
 def key_problem(key: str) -> str | None:
@@ -162,67 +168,60 @@ def nearest_keys(key: str, keys, n: int = 3) -> list[str]:
     return difflib.get_close_matches(key, list(keys), n=n, cutoff=0.5)
 
 
-# ----------------------------------------------------------------------------- formatting
+# ----------------------------------------------------------------------------- LaTeX
 
 
-LATEX_COMMAND = re.compile(r"\\[a-zA-Z]+ ?")
-PLAIN_TEXT = PlainTextBackend()  # created once: render_as("text") looks the backend up on every call (slow)
+LATEX_COMMAND = re.compile(r"\\[a-zA-Z]+ ?")  # left by pybtex's decoder: \textit{x} -> "\textit x"
+# A value with none of these is its own text: pybtex's LaTeX decoder would return it unchanged, at
+# 0.2-0.5 ms a value (most of the formatting time). tests/test_csl.py and test_citations_units.py
+# check that on every value of references.bib, and that each construct the decoder changes is matched.
+LATEX_SPECIAL = re.compile(r"[\\{}~$%`\"]|--|''|,,")
 
 
-# Text with none of these characters is its own plain text: the LaTeX decoder would return it
-# unchanged, at about 0.35 ms a value (three quarters of references.bib's values, 0.3 s of each
-# clean build). tests/test_citations_units.py checks that with pybtex on every value of the file.
-LATEX_SPECIAL = re.compile(r"[\\{}~$\-'`\"%&#^_<>]")
+@functools.lru_cache(maxsize=8192)
+def decode(value: str) -> Text:
+    """A BibTeX value as pybtex rich text (LaTeX decoded; {braced} parts are Protected)."""
+    if not LATEX_SPECIAL.search(value):
+        return Text(value)
+    try:
+        return Text.from_latex(value)
+    except Exception:  # malformed LaTeX: the field as written, minus braces
+        return Text(value.replace("{", "").replace("}", ""))
 
 
-@functools.lru_cache(maxsize=4096)
+def plain_text(text: Text | Protected) -> str:
+    """Rich text from pybtex as plain Unicode (LaTeX accents decoded, braces and commands gone)."""
+    out = [plain_text(p) if isinstance(p, (Text, Protected)) else str(p) for p in text.parts]
+    return LATEX_COMMAND.sub("", "".join(out))
+
+
+@functools.lru_cache(maxsize=8192)
 def latex_to_text(value: str) -> str:
     """BibTeX/LaTeX field text as plain Unicode: {\\"O} -> Ö, braces dropped."""
-    if not value:
-        return ""
-    if not LATEX_SPECIAL.search(value):
-        return value
-    try:
-        text = Text.from_latex(value).render(PLAIN_TEXT)
-        return LATEX_COMMAND.sub("", text)  # \\textit{x} -> x: formatting commands are dropped
-    except Exception:  # malformed LaTeX: show the field as written, minus braces
-        return value.replace("{", "").replace("}", "")
+    unbraced = value.replace("{", "").replace("}", "")
+    if not LATEX_SPECIAL.search(unbraced):  # braces only group (and keep letter case): the decoder would drop them
+        return unbraced
+    return plain_text(decode(value))
 
 
-def _initials(names: list[str]) -> str:
-    letters = []
-    for name in names:
-        for part in latex_to_text(name).replace(".", " ").split():
-            for piece in part.split("-"):
-                if piece:
-                    letters.append(piece[0].upper())
-    return "".join(letters)
-
-
-def person_name(person: Person) -> str:
-    """AMA form: 'McInnes IB'; an organisation in braces is shown whole."""
-    last = " ".join(latex_to_text(p) for p in person.prelast_names + person.last_names)
-    initials = _initials(person.first_names + person.middle_names)
-    return f"{last} {initials}".strip()
-
-
-def author_list(entry: Entry) -> str:
-    people = entry.persons.get("author", [])
-    if not people:
-        return latex_to_text(field(entry, "organization") or field(entry, "institution"))
-    names = [person_name(p) for p in people if str(p) != "others"]
-    if len(names) < len(people):  # BibTeX "and others": the list is knowingly incomplete
-        return ", ".join(names[:MAX_AUTHORS] if len(names) <= MAX_AUTHORS else names[:3]) + ", et al"
-    if len(names) > MAX_AUTHORS:
-        names = names[:3] + ["et al"]
-    return ", ".join(names)
+def plain(value: str) -> str:
+    """A field's plain text, its spaces collapsed."""
+    return " ".join(latex_to_text(value).split())
 
 
 def sort_key(key: str, entry: Entry) -> tuple[str, str, str, str]:
-    """Stable order for the site-wide list: first author (or organisation, or title), year, title, key."""
-    people = entry.persons.get("author", [])
+    """Stable order for the site-wide list: first author's family name and initials (or the
+    organisation, or the title), year, title, key."""
+    people = [p for p in entry.persons.get("author", []) if str(p) != "others"]
     title = latex_to_text(field(entry, "title"))
-    first = person_name(people[0]) if people else (author_list(entry) or title)  # no author: by title
+    if people:
+        first = " ".join(latex_to_text(p) for p in people[0].prelast_names + people[0].last_names)
+        initials = "".join(piece[0] for name in people[0].first_names + people[0].middle_names
+                           for part in latex_to_text(name).replace(".", " ").split()
+                           for piece in part.split("-") if piece)
+        first = f"{first} {initials.upper()}".strip()
+    else:  # no author: the organisation, else the title
+        first = latex_to_text(field(entry, "organization") or field(entry, "institution")) or title
     return (first.casefold(), field(entry, "year"), title.casefold(), key)
 
 
@@ -231,30 +230,25 @@ def sort_key(key: str, entry: Entry) -> tuple[str, str, str, str]:
 
 def load(path: Path, shown: str) -> Bibliography:
     """The bibliography at ``path`` (``shown`` is its name in messages), parsed once per process
-    and again only when the file's content changes. Raises BibError with a file:line message."""
+    and again only when the file's content changes: the one reading of the file, whose result
+    the citations, the reference style (csl.py), the evidence data and the page metadata share.
+    Raises BibError with a file:line message."""
     try:
-        text = Path(path).read_text(encoding="utf-8")
+        raw = Path(path).read_bytes()
     except OSError as exc:
-        raise BibError(f"{shown}: cannot read the bibliography ({exc.strerror}).") from None
+        raise BibError(
+            f"{shown}: cannot read the bibliography ({exc.strerror}). "
+            "Check the file exists and its name in mkdocs.yml."
+        ) from None
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise BibError(
+            f"{shown}:{line}: this line is not UTF-8 text. "
+            "Save the file as UTF-8 (or write the character in LaTeX, like {\\\"e})."
+        ) from None
     return parse_bibliography(text, shown)
-
-
-def _plain(value: str) -> str:
-    return " ".join(latex_to_text(value).split())
-
-
-def _work_fields(entry: Entry) -> dict:
-    fields = {name.lower(): _plain(entry.fields[name]) for name in entry.fields.keys()
-              if name.lower() in ("title", "journal", "year", "volume", "number", "pages", "doi")}
-    authors = []
-    for person in entry.persons.get("author", []):
-        if str(person) == "others":  # BibTeX "and others": the list is knowingly incomplete
-            continue
-        last = _plain(" ".join(person.prelast_names + person.last_names))
-        first = _plain(" ".join(person.first_names + person.middle_names))
-        authors.append(f"{last}, {first}".strip(", ") if first else last)
-    fields["authors"] = authors
-    return fields
 
 
 def work_fields(bib: Bibliography, key: str) -> dict | None:
@@ -262,4 +256,15 @@ def work_fields(bib: Bibliography, key: str) -> dict | None:
     as plain text (LaTeX decoded), for page metadata; None when the key is not in ``bib``."""
     if key not in bib.keys:
         return None
-    return _work_fields(bib.data.entries[key])
+    entry = bib.data.entries[key]
+    fields = {name.lower(): plain(entry.fields[name]) for name in entry.fields.keys()
+              if name.lower() in ("title", "journal", "year", "volume", "number", "pages", "doi")}
+    authors = []
+    for person in entry.persons.get("author", []):
+        if str(person) == "others":  # BibTeX "and others": the list is knowingly incomplete
+            continue
+        last = plain(" ".join(person.prelast_names + person.last_names))
+        first = plain(" ".join(person.first_names + person.middle_names))
+        authors.append(f"{last}, {first}".strip(", ") if first else last)
+    fields["authors"] = authors
+    return fields

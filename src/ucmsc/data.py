@@ -380,14 +380,14 @@ def line_of(lines: dict[tuple, int], path: tuple) -> int | None:
 
 
 def bib_keys(text: str) -> frozenset[str]:
-    """The entry keys of a BibTeX file (pybtex, which mkdocs-bibtex also uses)."""
-    from pybtex.database import parse_string
-    from pybtex.scanner import PybtexError
+    """The entry keys of references.bib, as bibliography.load parses it (the same parse, cached
+    on the text, that the citations and the reference list use)."""
+    from .bibliography import BibError, parse_bibliography
 
     try:
-        return frozenset(parse_string(text, "bibtex").entries.keys())
-    except PybtexError as exc:
-        raise DataError([f"{BIB_FILE}: cannot read the bibliography ({exc}). Fix it first."]) from None
+        return parse_bibliography(text, BIB_FILE).keys
+    except BibError as exc:
+        raise DataError([f"{exc} Fix it first."]) from None
 
 
 CITATION = re.compile(r"\[([^\[\]]*@[^\[\]]*)\]")
