@@ -73,7 +73,8 @@ def on_nav(nav, config, files):
 
     def pages():
         found = []
-        for file in files.documentation_pages():
+        # in the order of their paths, as the list is without the hook (Zensical)
+        for file in sorted(files.documentation_pages(), key=lambda f: docs / f.src_path):
 
             def read(file=file):
                 text, _ = get_data(file.content_string)

@@ -183,8 +183,8 @@ def test_site_list_links_back_to_citing_sections(fixture_site):
     item = page.select_one("#ref-mcinnes2011pathogenesis")
     links = [(a.get_text(), a["href"]) for a in item.select(".cited-on a")]
     assert links == [
-        ("Home", "../"),
-        ("Home › Groups", "../#groups"),
+        ("Fixture home", "../"),  # pages are named by their own first heading
+        ("Fixture home › Groups", "../#groups"),
         ("Second page › A section", "../sub/second/#a-section"),
     ]
     for a in page.select(".cited-on a"):

@@ -210,6 +210,10 @@ KEY_JS = """el => { const path = [];
 FOCUS_STATE = """() => { const KEY = KEY_JS;
     const el = document.activeElement;
     if (!el || el === document.body) return null;
+    // Links inside a citation's preview (Material's tooltip, built and removed by its script) are
+    // reached after the citation while the preview fades: Material's behaviour, the same before
+    // this site changed anything; the page's own controls are checked, not the theme's preview.
+    if (el.closest('.md-tooltip2')) return null;
     const visibleBox = e => { const r = e.getBoundingClientRect(); const s = getComputedStyle(e);
         return r.width > 0 && r.height > 0 && s.visibility !== 'hidden' && parseFloat(s.opacity) > 0; };
     const ring = e => { const s = getComputedStyle(e);

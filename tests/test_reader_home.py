@@ -10,10 +10,10 @@ import pytest
 from sitekit import desktop_loads, desktop_probe, html_path, nav_pages, soup
 
 # Every evidence and decision page (issue 21, item 6): the home page, the study pages, the
-# summary of findings, the registered trials, safety and regulation, considering a trial, FAQ.
+# summary of findings, risk of bias and forest plots, the registered trials, safety and regulation, considering a trial, FAQ.
 NOTICE_PAGES = [
-    "index.md", "evidence/studies.md", "evidence/details.md", "evidence/summary.md", "evidence/trials.md",
-    "safety.md", "considering-a-trial.md", "faq.md",
+    "index.md", "evidence/studies.md", "evidence/details.md", "evidence/summary.md", "evidence/risk-of-bias.md",
+    "evidence/trials.md", "safety.md", "considering-a-trial.md", "faq.md",
 ]
 # question -> the page (and section) that answers it, from the issue
 QUESTIONS = {

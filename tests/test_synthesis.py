@@ -222,6 +222,7 @@ def _fixture(tmp: Path, outcomes: str | None = None, trials: str | None = None) 
         encoding="utf-8",
     )
     (docs / "trials.md").write_text("# Trials\n\n[=trials-count]\n\n/// trials-table\n///\n", encoding="utf-8")
+    (docs / "risk-of-bias.md").write_text("# Risk of bias\n\n/// risk-of-bias\n///\n", encoding="utf-8")
     config = {
         "site_name": "Synthesis fixture",
         "strict": True,  # the extension reports each problem as a warning; strict stops the build
@@ -229,7 +230,7 @@ def _fixture(tmp: Path, outcomes: str | None = None, trials: str | None = None) 
         "hooks": [str(ROOT / "hooks/source_context.py")],  # the project folder, the page for messages
         "markdown_extensions": ["md_in_html", "attr_list", "toc", "ucmsc.evidence"],
         "nav": ["index.md", "evidence/studies.md", "evidence/details.md", "evidence/reading.md", "evidence/summary.md",
-                "evidence/trials.md"],
+                "evidence/risk-of-bias.md", "evidence/trials.md"],
     }
     (tmp / "mkdocs.yml").write_text(yaml.safe_dump(config), encoding="utf-8")
     return tmp / "mkdocs.yml"
@@ -353,7 +354,7 @@ def test_forest_plots_at_375px_text_size_no_overflow_contrast_and_print(browser,
     context = browser.new_context(viewport={"width": 375, "height": 800}, color_scheme=scheme)
     try:
         pg = context.new_page()
-        pg.goto(base_url + "evidence/summary/")
+        pg.goto(base_url + "evidence/risk-of-bias/")
         assert pg.evaluate("document.documentElement.scrollWidth") <= 375
         wanted = [o["id"] for o in OUTCOMES if o.get("forest")]
         assert pg.eval_on_selector_all("figure.forest__figure", "els => els.map(e => e.dataset.outcome)") == wanted

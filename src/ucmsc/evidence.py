@@ -187,8 +187,8 @@ def evidence_table(ev: data.Evidence, here: str | None) -> etree.Element:
     return root
 
 
-RISK_OF_BIAS_ANCHOR = "risk-of-bias-table"  # the /// risk-of-bias block's anchor, on the summary page
-SUMMARY_PAGE = "evidence/summary.md"
+RISK_OF_BIAS_ANCHOR = "risk-of-bias-table"  # the /// risk-of-bias block's anchor
+RISK_OF_BIAS_PAGE = "evidence/risk-of-bias.md"  # the page that holds it
 
 
 def _sof_row(ev: data.Evidence, g: data.Graded, comparison: data.Comparison, studies_link: str, rob_link: str,
@@ -239,7 +239,7 @@ def _sof_row(ev: data.Evidence, g: data.Graded, comparison: data.Comparison, stu
 def summary_of_findings(ev: data.Evidence, here: str | None) -> etree.Element:
     """One table per comparison (never mixed), each row an outcome; a row's risk-of-bias cell
     lists the judgements of its studies and the downgrade computed from them."""
-    studies_link, rob_link = link(STUDIES_PAGE, here), link(SUMMARY_PAGE, here)
+    studies_link, rob_link = link(STUDIES_PAGE, here), link(RISK_OF_BIAS_PAGE, here)
     root = _el(None, "div", {"class": "sof sof--findings", "id": "sof-table"})
     for comparison in ev.comparisons.values():
         rows = [g for g in ev.outcomes if g.outcome.comparison == comparison.id]
