@@ -328,24 +328,23 @@ def test_head_metadata(site, cfg, md):
 
 
 @pytest.mark.parametrize("md", NAV)
-def test_citation_references_match_the_reference_list(site, md):
-    """One citation_reference per listed work, in list order, with the .bib's title and DOI as plain
-    text: LaTeX braces and commands decoded (raw "{FDA}" must never reach reference managers)."""
+def test_json_ld_lists_the_reference_list(site, md):
+    """One JSON-LD citation per listed work, in list order, with the .bib's title as plain text
+    (LaTeX braces decoded) and its DOI; no Google Scholar citation_reference tags (page weight)."""
     doc = page_soup(site, md)
     bib = independent_bib()
     keys = cited_keys(doc)
-    refs = meta(doc, "citation_reference")
-    assert len(refs) == len(keys), f"{md}: {len(refs)} citation_reference tags for {len(keys)} cited works"
-    for key, ref in zip(keys, refs):
-        assert not re.search(r"[{}\\]", ref), f"{md}: {key}: LaTeX markup in {ref}"
-        assert "citation_author=others" not in ref, f"{md}: {key}: BibTeX 'and others' listed as an author"
+    data = json.loads(doc.find("script", type="application/ld+json").string)
+    works = data.get("citation", [])
+    assert len(works) == len(keys), f"{md}: {len(works)} JSON-LD citations for {len(keys)} cited works"
+    assert not meta(doc, "citation_reference"), f"{md}: citation_reference tags are back"
+    for key, work in zip(keys, works):
         title = bib[key].get("title", "")
         if title and "\\" not in title:  # braces only: the plain title is the text without them
             plain = title.replace("{", "").replace("}", "").replace("---", "\u2014").replace("--", "\u2013")
-            plain = " ".join(plain.split()).replace(";", ",")
-            assert f"citation_title={plain}" in ref, f"{md}: {key}: {ref}"
+            assert work["name"] == " ".join(plain.split()), f"{md}: {key}: {work}"
         if bib[key].get("doi"):
-            assert f"citation_doi={bib[key]['doi']}" in ref
+            assert work["url"] == f"https://doi.org/{bib[key]['doi']}", f"{md}: {key}: {work}"
 
 
 @pytest.mark.parametrize("md", NAV)
@@ -365,8 +364,7 @@ def test_json_ld_medical_web_page(site, md):
     if md in DATED:
         assert data["lastReviewed"] == front_matter_date(md, "reviewed")
         assert data["reviewedBy"]["@type"] == "Organization"
-    cited = len(doc.find_all("meta", attrs={"name": "citation_reference"}))
-    assert len(data.get("citation", [])) == cited, f"{md}: JSON-LD citations differ from the reference list"
+    assert len(data.get("citation", [])) == len(cited_keys(doc)), f"{md}: JSON-LD citations differ from the reference list"
     for work in data.get("citation", []):
         assert work["@type"] in ("ScholarlyArticle", "CreativeWork")
 

@@ -52,13 +52,6 @@ def test_bad_and_out_of_order_dates_name_the_line():
 WORK = {"title": "A; B", "authors": ["Doe, Jane"], "journal": "J", "year": "2020", "pages": "10--20", "doi": "10.1/x"}
 
 
-def test_scholar_reference():
-    assert page_meta.scholar_reference(WORK) == (
-        "citation_title=A, B; citation_author=Doe, Jane; citation_journal_title=J; "
-        "citation_publication_date=2020; citation_doi=10.1/x; citation_firstpage=10; citation_lastpage=20"
-    )
-
-
 def _trust(**kw):
     args = dict(title="T</script>", description="D", url="https://e.org/p/", url_path="p/", site_name="S",
                 author="Team", reviewed=D(2026, 11, 25), next_review=D(2027, 5, 25), works=[WORK])
@@ -109,12 +102,6 @@ def test_page_heading():
     content = '<h1 id="x">Safety and <abbr title="r">RA</abbr><a class="headerlink" href="#x">¶</a></h1><p>x</p>'
     assert page_meta.page_heading(content, "fallback") == "Safety and RA"
     assert page_meta.page_heading("<p>no heading</p>", "fallback") == "fallback"
-
-
-def test_repo_url_token():
-    assert page_meta.fill_repo_url("[x]({{ repo_url }}/issues)", "https://g/o/r/", "about.md") == "[x](https://g/o/r/issues)"
-    with pytest.raises(Exception, match="about.md: uses"):
-        page_meta.fill_repo_url("{{ repo_url }}", None, "about.md")
 
 
 # fixture builds: the real hooks in a tiny site ---------------------------------------------------
