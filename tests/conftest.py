@@ -10,6 +10,7 @@ tests/xdist_grouping.py."""
 
 from __future__ import annotations
 
+import logging
 import os
 import subprocess
 import sys
@@ -149,3 +150,19 @@ def desktop_load(browser, gz):
         return known
 
     return load
+
+
+@pytest.fixture
+def messages():
+    """The messages the project's extensions log for an editor (the mkdocs.ucmsc logger), as text."""
+    lines: list[str] = []
+
+    class Collect(logging.Handler):
+        def emit(self, record):
+            lines.append(record.getMessage())
+
+    handler = Collect(logging.WARNING)
+    logger = logging.getLogger("mkdocs.ucmsc")
+    logger.addHandler(handler)
+    yield lines
+    logger.removeHandler(handler)

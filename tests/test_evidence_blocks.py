@@ -8,7 +8,6 @@ receives.
 
 from __future__ import annotations
 
-import logging
 import re
 import shutil
 from pathlib import Path
@@ -39,24 +38,6 @@ def project():
     context.set_project_root(ROOT)
     yield
     context.set_project_root(ROOT)
-
-
-class Messages(logging.Handler):
-    def __init__(self):
-        super().__init__(logging.WARNING)
-        self.lines: list[str] = []
-
-    def emit(self, record):
-        self.lines.append(record.getMessage())
-
-
-@pytest.fixture
-def messages():
-    handler = Messages()
-    logger = logging.getLogger("mkdocs.ucmsc")
-    logger.addHandler(handler)
-    yield handler.lines
-    logger.removeHandler(handler)
 
 
 def render(text: str, page: str | None = "docs/evidence/studies.md") -> BeautifulSoup:

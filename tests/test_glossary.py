@@ -7,7 +7,6 @@ expression, never with the extension; the list's order and plural folding are wr
 from __future__ import annotations
 
 import html
-import logging
 import re
 
 import markdown
@@ -30,24 +29,6 @@ def project():
     yield
     context.set_project_root(ROOT)
     context.new_build()
-
-
-class Messages(logging.Handler):
-    def __init__(self):
-        super().__init__(logging.WARNING)
-        self.lines: list[str] = []
-
-    def emit(self, record):
-        self.lines.append(record.getMessage())
-
-
-@pytest.fixture
-def messages():
-    handler = Messages()
-    logger = logging.getLogger("mkdocs.ucmsc")
-    logger.addHandler(handler)
-    yield handler.lines
-    logger.removeHandler(handler)
 
 
 def render(text: str, extensions=EXTENSIONS, configs=None) -> BeautifulSoup:
