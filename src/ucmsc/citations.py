@@ -1,29 +1,18 @@
-"""Citations: pandoc's ``[@key]`` syntax as a Python-Markdown extension.
+"""Citations: pandoc's ``[@key]`` syntax as a Python-Markdown extension (CONTRIBUTING.md, "Citations").
 
-``[@key]``, ``[@a; @b]``, ``[see @key, pp. 33-35]``, ``[-@key]`` and ``[@key, p. 12 and *passim*]``
-become numbered superscript links to a "References" list at the end of the page, with the same
-markup as Python-Markdown's footnotes (``a.footnote-ref`` -> ``li#fn:KEY``), so Material's
-footnote previews show each reference on hover and focus, and the citation sheet
-(overrides/partials/citation-sheet.html) shows them on a tap.
+Citations become numbered superscript links to a "References" list at the end of the page, with
+Python-Markdown's footnote markup (``a.footnote-ref`` -> ``li#fn:KEY``), so Material's footnote
+previews and the citation sheet (overrides/partials/citation-sheet.html) show each reference.
 
-How it works, all inside Python-Markdown:
+* An inline processor reads each ``[...@key...]``. Python-Markdown has stashed code, comments and
+  raw HTML before it runs; a prefix and a locator are child elements, so emphasis in them renders.
+* A tree processor checks every key against references.bib (exactly, letter case included),
+  numbers the works by first use, joins adjacent citations into one superscript ("1,2", "2–4",
+  "3(p12)") attached to the word before, and appends the page's References list.
+* ``/// site-references`` (pymdownx.blocks) writes the site-wide list with "Cited on" links from
+  one scan of every page (``context.site_pages``) and reports the entries no page cites.
 
-* an inline processor (priority ``INLINE_PRIORITY``, below code spans 190, raw HTML 90, entities
-  80 and emphasis 60/50) reads each ``[...@key...]``. Python-Markdown never hands it code (inline,
-  fenced or indented), HTML comments or raw HTML: those are stashed before it runs. A prefix and
-  a locator are children of the element it returns, which Python-Markdown renders with the
-  remaining inline patterns: emphasis in them is rendered, no asterisk reaches readers;
-* a tree processor (priority 15: after the inline processors, before ``attr_list`` and ``toc``)
-  checks every key against references.bib (exactly, letter case included), numbers the works by
-  first use, joins adjacent citations into one superscript ("1,2", "2–4", "3(p12)"), attaches it
-  to the word before (no superscript ever starts a line), and appends the page's References list;
-* the block ``/// site-references`` (pymdownx.blocks) writes the site-wide list with "Cited on"
-  links, from one scan of every page of the site (``context.site_pages``), and reports the
-  entries no page cites.
-
-Every mistake an editor can make is reported through ``context.warn`` as ``file:line: what to
-do`` (the line of the page's own file, or of the snippet the citation came from); strict builds
-stop after listing them all.
+Every mistake is reported through ``context.warn`` as ``file:line: what to do``.
 """
 
 from __future__ import annotations
@@ -174,8 +163,10 @@ class OwnText(Preprocessor):
 
 
 class CitationPattern(InlineProcessor):
+    PATTERN = BLOCK
+
     def __init__(self, extension: CitationsExtension):
-        super().__init__(BLOCK, extension.md)
+        super().__init__(self.PATTERN, extension.md)
         self.extension = extension
 
     def handleMatch(self, m, data):
@@ -186,12 +177,10 @@ class CitationPattern(InlineProcessor):
         return self.extension.wrapper(citation), m.start(0), m.end(0)
 
 
-class InTextPattern(InlineProcessor):
+class InTextPattern(CitationPattern):
     """pandoc's in-text form ``@key``: reported when it names a work of references.bib."""
 
-    def __init__(self, extension: CitationsExtension):
-        super().__init__(IN_TEXT, extension.md)
-        self.extension = extension
+    PATTERN = IN_TEXT
 
     def handleMatch(self, m, data):
         bib = self.extension.bibliography()
@@ -252,7 +241,7 @@ class CitationTree(Treeprocessor):
         self._check_leftovers(root, parents)
         numbers: dict[str, int] = {}
         groups: list[list[tuple[etree.Element, Citation]]] = []
-        for wrapper in [e for e in root.iter(WRAPPER)]:
+        for wrapper in list(root.iter(WRAPPER)):
             citation = ext.citations.pop(wrapper)
             parent = parents[wrapper]
             good = self._checked(citation, wrapper, parents, bib)
@@ -280,7 +269,8 @@ class CitationTree(Treeprocessor):
             self._replace(group, parent, segments, counts)
         if numbers and not _scanning.get():  # the scan needs no lists
             self._check_references_heading(root)
-            root.append(self._heading())
+            heading = etree.SubElement(root, "h2", {"id": "references", "data-search-exclude": None})
+            heading.text = "References"
             root.append(self._reference_list(numbers, counts, bib))
         if not _scanning.get() and context.build_number() and context.current_page():
             # what the scan would find on this page, for a site-wide list later in the same build
@@ -466,11 +456,6 @@ class CitationTree(Treeprocessor):
             etree.SubElement(sup, "span", {"id": anchor})
         return sup
 
-    def _heading(self) -> etree.Element:
-        heading = etree.Element("h2", {"id": "references", "data-search-exclude": None})
-        heading.text = "References"
-        return heading
-
     def _reference_list(self, numbers: dict[str, int], counts: dict[str, int], bib) -> etree.Element:
         div = etree.Element("div", {"class": "footnote"})
         etree.SubElement(div, "hr")
@@ -478,7 +463,7 @@ class CitationTree(Treeprocessor):
         for key, number in numbers.items():
             li = etree.SubElement(ol, "li", {"id": f"fn:{key}"})
             p = etree.SubElement(li, "p")
-            p.text = self.extension.reference_placeholder(key) + "\u00a0"
+            p.text = self.md.htmlStash.store(reference_html(bib, key)) + "\u00a0"
             for n in range(1, counts.get(key, 0) + 1):
                 back = etree.SubElement(p, "a", {
                     "class": "footnote-backref",
@@ -591,11 +576,6 @@ class CitationsExtension(BlocksExtension):
                 for message in self._bib.problems:
                     context.warn(message)
         return self._bib
-
-    def reference_placeholder(self, key: str) -> str:
-        """The formatted reference of ``key`` as raw HTML, through Markdown's HTML stash."""
-        bib = self.bibliography()
-        return self.md.htmlStash.store(reference_html(bib, key))
 
     # -- the inline processor's element
 
