@@ -87,7 +87,6 @@ class Cite:
     key: str
     prefix: str = ""  # Markdown text before "@" ("see"), shown before the superscript
     locator: str = ""  # as displayed: "p12", "pp33–35", "table 2", with any suffix
-    suppress_author: bool = False  # "-@key": in a numbered style there is no author to suppress
     index: int = 0  # its place in the citation (its prefix and locator elements are numbered by it)
 
 
@@ -131,7 +130,8 @@ def parse_item(text: str) -> Cite | str:
                 shown += suffix if suffix.startswith(",") else " " + suffix
         else:
             shown = " ".join(rest.split())
-    return Cite(key=key, prefix=prefix, locator=shown, suppress_author=bool(match["minus"]))
+    # "-@key" (author suppression): a numbered style shows no author, so it renders as "@key"
+    return Cite(key=key, prefix=prefix, locator=shown)
 
 
 def parse_citation(inner: str) -> Citation:
@@ -423,31 +423,26 @@ class CitationTree(Treeprocessor):
         for item in items:
             counts[item.key] = counts.get(item.key, 0) + 1
             item.anchor_id = _ref_id(item.key, counts[item.key])
-        items = sorted(items, key=lambda i: i.number)
-        unique: list[Item] = []
-        extra: list[str] = []
-        for item in items:  # the same work twice in one superscript: shown once
-            if unique and unique[-1].number == item.number and item.locator is None and unique[-1].locator is None:
+        runs: list[list[Item]] = []  # consecutive numbers, none with a locator
+        extra: list[str] = []  # the same work again in this superscript: shown once, its anchor kept
+        for item in sorted(items, key=lambda i: i.number):
+            last = runs[-1][-1] if runs else None
+            bare = last is not None and last.locator is None and item.locator is None
+            if bare and last.number == item.number:
                 extra.append(item.anchor_id)
+            elif bare and last.number + 1 == item.number:
+                runs[-1].append(item)
             else:
-                unique.append(item)
+                runs.append([item])
         pieces: list[list[etree.Element]] = []
-        i = 0
-        while i < len(unique):
-            j = i
-            while j + 1 < len(unique) and unique[j + 1].number == unique[j].number + 1 \
-                    and unique[j].locator is None and unique[j + 1].locator is None:
-                j += 1
-            if j - i >= 2:
+        for run in runs:
+            if len(run) >= 3:
                 dash = etree.Element("span", {"class": "citation-range"})
                 dash.text = "–"
-                piece = _link(unique[i])
-                for middle in unique[i + 1 : j]:
-                    piece += _link(middle, hidden=True)
-                pieces.append(piece + [dash] + _link(unique[j]))
+                hidden = [e for middle in run[1:-1] for e in _link(middle, hidden=True)]
+                pieces.append(_link(run[0]) + hidden + [dash] + _link(run[-1]))
             else:
-                pieces.extend(_link(u) for u in unique[i : j + 1])
-            i = j + 1
+                pieces.extend(_link(item) for item in run)
         for n, piece in enumerate(pieces):
             if n:
                 sup[-1].tail = (sup[-1].tail or "") + ","
