@@ -283,34 +283,25 @@ class CitationTree(Treeprocessor):
     def _checked(self, citation: Citation, wrapper, parents, bib) -> list[Cite]:
         where, own = self.extension.locate(citation.raw)
         shown = html.unescape(INLINE_PLACEHOLDER_RE.sub("…", citation.raw))
-        if not own and where:
-            self._report(
-                f"{where}: the snippet contains the citation {shown}. A snippet's text is shared by "
-                "pages that number their references separately: cite in the page itself."
-            )
-            return []
-        where = where or context.where(None)
-        if citation.error:
-            self._report(
-                f"{where}: cannot read the citation {shown!r}: {citation.error}. "
-                "Write [@key], [@key1; @key2], [@key, p. 12] or [see @key, pp. 33-35] (items separated by ';')."
-            )
-            return []
         ancestors = {a.tag for a in _ancestors(wrapper, parents)}
-        if ancestors & HEADINGS:
-            self._report(f"{where}: citation in a heading. Move it into the text below the heading.")
-            return []
-        if "a" in ancestors:
-            self._report(f"{where}: citation in link text. Move it out of the link: [link text](url) [@key].")
-            return []
-        if citation.in_text:
+        problem = ""
+        if not own:
+            problem = (f"{where}: the snippet contains the citation {shown}. A snippet's text is shared by "
+                       "pages that number their references separately: cite in the page itself.")
+        elif citation.error:
+            problem = (f"{where}: cannot read the citation {shown!r}: {citation.error}. Write [@key], "
+                       "[@key1; @key2], [@key, p. 12] or [see @key, pp. 33-35] (items separated by ';').")
+        elif ancestors & HEADINGS:
+            problem = f"{where}: citation in a heading. Move it into the text below the heading."
+        elif "a" in ancestors:
+            problem = f"{where}: citation in link text. Move it out of the link: [link text](url) [@key]."
+        elif citation.in_text:
             key = citation.cites[0].key
-            self._report(
-                f"{where}: '@{key}' without brackets is pandoc's in-text form, which this site does not "
-                f"use. Write [@{key}] after the words it supports."
-            )
-            return []
-        if bib is None:
+            problem = (f"{where}: '@{key}' without brackets is pandoc's in-text form, which this site does not "
+                       f"use. Write [@{key}] after the words it supports.")
+        if problem:
+            self._report(problem)
+        if problem or bib is None:
             return []
         good = []
         for cite in citation.cites:
@@ -591,11 +582,9 @@ class CitationsExtension(BlocksExtension):
     # -- where a citation is
 
     def locate(self, raw: str, regex: bool = False) -> tuple[str, bool]:
-        """(file:line, whether in the page's own file) of the next occurrence of ``raw``.
-
-        Searched in the page's file (the hook gives it; else the Markdown before snippets), then in
-        the snippet files the page includes. ("", False) when it is in neither (generated text).
-        """
+        """(file:line, whether in the page's own file) of the next occurrence of ``raw``: in the
+        page's file (the hook gives it; else the Markdown before snippets), then in the snippet files
+        the page includes; the page alone, without a line, when in neither (generated text)."""
         pattern = raw if regex else _source_pattern(raw)
         source = context.current_source()
         text = source if source is not None else self.own_text

@@ -44,9 +44,6 @@ class Glossary:
     terms: tuple[Term, ...]
     problems: tuple[str, ...]  # messages, each "file:line: ..."
 
-    def meanings(self) -> dict[str, str]:
-        return {t.term: t.meaning for t in self.terms}
-
 
 @functools.lru_cache(maxsize=8)
 def parse(text: str, source: str = DEFAULT_FILE) -> Glossary:
@@ -260,7 +257,7 @@ class GlossaryExtension(BlocksExtension):
         if glossary is not self.glossary:
             self.glossary = glossary
             self.abbr.reset_glossary()
-            self.abbr.load_glossary(glossary.meanings())
+            self.abbr.load_glossary({t.term: t.meaning for t in glossary.terms})
         self.abbr.reset()  # the page's abbreviations: the glossary's, then the page's own
 
     def check_abbr(self) -> None:
