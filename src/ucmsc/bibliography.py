@@ -1,10 +1,7 @@
-"""references.bib: read once per process, checked, and decoded from LaTeX.
-
-The BibTeX reading is pybtex's (the BibTeX library mkdocs-bibtex is built on and pins). ``load``
-is the one reader of the file: it parses it once per process and again only when its content
-changes, and everything else (the citations, the AMA style in csl.py, the evidence data, the page
-metadata) takes what it parsed. Every problem an editor can cause comes back as a
-``references.bib:LINE:`` message. ``decode`` is the one LaTeX decoder (with a fast path).
+"""references.bib: read once per process (again only when its content changes), checked, and
+decoded from LaTeX with pybtex. ``load`` is the one reader of the file; the citations, the style
+(csl.py), the evidence data and the page metadata all take its result. Every problem an editor
+can cause comes back as a ``references.bib:LINE:`` message.
 """
 
 from __future__ import annotations
@@ -44,12 +41,10 @@ class Bibliography:
 
     @functools.cached_property
     def problems(self) -> list[str]:
-        """``entry_problems`` of this file, worked out once."""
         return entry_problems(self)
 
     @functools.cached_property
-    def folded(self) -> frozenset[str]:
-        """The keys in lower case (BibTeX keys are case-insensitive)."""
+    def folded(self) -> frozenset[str]:  # BibTeX keys are case-insensitive
         return frozenset(k.casefold() for k in self.keys)
 
     def where(self, key: str) -> str:
@@ -81,10 +76,8 @@ def duplicate_key_messages(text: str, path: str) -> list[str]:
 
 @functools.lru_cache(maxsize=4)
 def parse_bibliography(text: str, path: str) -> Bibliography:
-    """Parse BibTeX source; raise BibError naming the file and line if it is malformed.
-
-    Cached on the text: under `make serve` a rebuild after a page is saved reuses the parse of an
-    unchanged references.bib (the result is only read, never changed)."""
+    """Parse BibTeX source; raise BibError naming the file and line if it is malformed. Cached on
+    the text: a rebuild reuses the parse of an unchanged file (the result is never changed)."""
     duplicates = duplicate_key_messages(text, path)
     if duplicates:
         raise BibError("\n".join(duplicates))
@@ -92,10 +85,9 @@ def parse_bibliography(text: str, path: str) -> Bibliography:
         data = Parser().parse_string(text)
     except PybtexSyntaxError as exc:
         line = exc.lineno or 1
-        starts = [(k, n) for k, n in entry_lines(text) if n <= line]
-        if starts and starts[-1][1] == line and len(starts) > 1:  # the previous entry never closed
-            starts = starts[-2:]
-        entry = " or ".join(f"'{k}' (line {n})" for k, n in starts[-2:] if n <= line)
+        # the entry the error is in, or the one before it (which may never have closed)
+        starts = [(k, n) for k, n in entry_lines(text) if n <= line][-2:]
+        entry = " or ".join(f"'{k}' (line {n})" for k, n in starts)
         entry = f" in the entry {entry}" if entry else ""
         raise BibError(
             f"{path}:{line}: the bibliography is malformed{entry}: {exc}. "
@@ -103,8 +95,7 @@ def parse_bibliography(text: str, path: str) -> Bibliography:
         ) from None
     except PybtexError as exc:
         raise BibError(f"{path}: the bibliography cannot be read ({exc}). Check the entry it names.") from None
-    lines = {key: line for key, line in entry_lines(text)}
-    return Bibliography(path=path, data=data, lines=lines, keys=frozenset(data.entries.keys()),
+    return Bibliography(path=path, data=data, lines=dict(entry_lines(text)), keys=frozenset(data.entries.keys()),
                         digest=hashlib.sha256(text.encode("utf-8")).hexdigest())
 
 
@@ -168,9 +159,6 @@ def nearest_keys(key: str, keys, n: int = 3) -> list[str]:
     return difflib.get_close_matches(key, list(keys), n=n, cutoff=0.5)
 
 
-# ----------------------------------------------------------------------------- LaTeX
-
-
 LATEX_COMMAND = re.compile(r"\\[a-zA-Z]+ ?")  # left by pybtex's decoder: \textit{x} -> "\textit x"
 # A value with none of these is its own text: pybtex's LaTeX decoder would return it unchanged, at
 # 0.2-0.5 ms a value (most of the formatting time). tests/test_csl.py and test_citations_units.py
@@ -225,14 +213,9 @@ def sort_key(key: str, entry: Entry) -> tuple[str, str, str, str]:
     return (first.casefold(), field(entry, "year"), title.casefold(), key)
 
 
-# ----------------------------------------------------------------------------- loading
-
-
 def load(path: Path, shown: str) -> Bibliography:
-    """The bibliography at ``path`` (``shown`` is its name in messages), parsed once per process
-    and again only when the file's content changes: the one reading of the file, whose result
-    the citations, the reference style (csl.py), the evidence data and the page metadata share.
-    Raises BibError with a file:line message."""
+    """The bibliography at ``path`` (``shown``: its name in messages); BibError with a file:line
+    message when it cannot be used."""
     try:
         raw = Path(path).read_bytes()
     except OSError as exc:

@@ -1,29 +1,18 @@
-"""Citations: pandoc's ``[@key]`` syntax as a Python-Markdown extension.
+"""Citations: pandoc's ``[@key]`` syntax as a Python-Markdown extension (CONTRIBUTING.md, "Citations").
 
-``[@key]``, ``[@a; @b]``, ``[see @key, pp. 33-35]``, ``[-@key]`` and ``[@key, p. 12 and *passim*]``
-become numbered superscript links to a "References" list at the end of the page, with the same
-markup as Python-Markdown's footnotes (``a.footnote-ref`` -> ``li#fn:KEY``), so Material's
-footnote previews show each reference on hover and focus, and the citation sheet
-(overrides/partials/citation-sheet.html) shows them on a tap.
+Citations become numbered superscript links to a "References" list at the end of the page, with
+Python-Markdown's footnote markup (``a.footnote-ref`` -> ``li#fn:KEY``), so Material's footnote
+previews and the citation sheet (overrides/partials/citation-sheet.html) show each reference.
 
-How it works, all inside Python-Markdown:
+* An inline processor reads each ``[...@key...]``. Python-Markdown has stashed code, comments and
+  raw HTML before it runs; a prefix and a locator are child elements, so emphasis in them renders.
+* A tree processor checks every key against references.bib (exactly, letter case included),
+  numbers the works by first use, joins adjacent citations into one superscript ("1,2", "2–4",
+  "3(p12)") attached to the word before, and appends the page's References list.
+* ``/// site-references`` (pymdownx.blocks) writes the site-wide list with "Cited on" links from
+  one scan of every page (``context.site_pages``) and reports the entries no page cites.
 
-* an inline processor (priority ``INLINE_PRIORITY``, below code spans 190, raw HTML 90, entities
-  80 and emphasis 60/50) reads each ``[...@key...]``. Python-Markdown never hands it code (inline,
-  fenced or indented), HTML comments or raw HTML: those are stashed before it runs. A prefix and
-  a locator are children of the element it returns, which Python-Markdown renders with the
-  remaining inline patterns: emphasis in them is rendered, no asterisk reaches readers;
-* a tree processor (priority 15: after the inline processors, before ``attr_list`` and ``toc``)
-  checks every key against references.bib (exactly, letter case included), numbers the works by
-  first use, joins adjacent citations into one superscript ("1,2", "2–4", "3(p12)"), attaches it
-  to the word before (no superscript ever starts a line), and appends the page's References list;
-* the block ``/// site-references`` (pymdownx.blocks) writes the site-wide list with "Cited on"
-  links, from one scan of every page of the site (``context.site_pages``), and reports the
-  entries no page cites.
-
-Every mistake an editor can make is reported through ``context.warn`` as ``file:line: what to
-do`` (the line of the page's own file, or of the snippet the citation came from); strict builds
-stop after listing them all.
+Every mistake is reported through ``context.warn`` as ``file:line: what to do``.
 """
 
 from __future__ import annotations
@@ -98,7 +87,6 @@ class Cite:
     key: str
     prefix: str = ""  # Markdown text before "@" ("see"), shown before the superscript
     locator: str = ""  # as displayed: "p12", "pp33–35", "table 2", with any suffix
-    suppress_author: bool = False  # "-@key": in a numbered style there is no author to suppress
     index: int = 0  # its place in the citation (its prefix and locator elements are numbered by it)
 
 
@@ -142,7 +130,8 @@ def parse_item(text: str) -> Cite | str:
                 shown += suffix if suffix.startswith(",") else " " + suffix
         else:
             shown = " ".join(rest.split())
-    return Cite(key=key, prefix=prefix, locator=shown, suppress_author=bool(match["minus"]))
+    # "-@key" (author suppression): a numbered style shows no author, so it renders as "@key"
+    return Cite(key=key, prefix=prefix, locator=shown)
 
 
 def parse_citation(inner: str) -> Citation:
@@ -174,8 +163,10 @@ class OwnText(Preprocessor):
 
 
 class CitationPattern(InlineProcessor):
+    PATTERN = BLOCK
+
     def __init__(self, extension: CitationsExtension):
-        super().__init__(BLOCK, extension.md)
+        super().__init__(self.PATTERN, extension.md)
         self.extension = extension
 
     def handleMatch(self, m, data):
@@ -186,12 +177,10 @@ class CitationPattern(InlineProcessor):
         return self.extension.wrapper(citation), m.start(0), m.end(0)
 
 
-class InTextPattern(InlineProcessor):
+class InTextPattern(CitationPattern):
     """pandoc's in-text form ``@key``: reported when it names a work of references.bib."""
 
-    def __init__(self, extension: CitationsExtension):
-        super().__init__(IN_TEXT, extension.md)
-        self.extension = extension
+    PATTERN = IN_TEXT
 
     def handleMatch(self, m, data):
         bib = self.extension.bibliography()
@@ -252,7 +241,7 @@ class CitationTree(Treeprocessor):
         self._check_leftovers(root, parents)
         numbers: dict[str, int] = {}
         groups: list[list[tuple[etree.Element, Citation]]] = []
-        for wrapper in [e for e in root.iter(WRAPPER)]:
+        for wrapper in list(root.iter(WRAPPER)):
             citation = ext.citations.pop(wrapper)
             parent = parents[wrapper]
             good = self._checked(citation, wrapper, parents, bib)
@@ -280,7 +269,8 @@ class CitationTree(Treeprocessor):
             self._replace(group, parent, segments, counts)
         if numbers and not _scanning.get():  # the scan needs no lists
             self._check_references_heading(root)
-            root.append(self._heading())
+            heading = etree.SubElement(root, "h2", {"id": "references", "data-search-exclude": None})
+            heading.text = "References"
             root.append(self._reference_list(numbers, counts, bib))
         if not _scanning.get() and context.build_number() and context.current_page():
             # what the scan would find on this page, for a site-wide list later in the same build
@@ -293,34 +283,25 @@ class CitationTree(Treeprocessor):
     def _checked(self, citation: Citation, wrapper, parents, bib) -> list[Cite]:
         where, own = self.extension.locate(citation.raw)
         shown = html.unescape(INLINE_PLACEHOLDER_RE.sub("…", citation.raw))
-        if not own and where:
-            self._report(
-                f"{where}: the snippet contains the citation {shown}. A snippet's text is shared by "
-                "pages that number their references separately: cite in the page itself."
-            )
-            return []
-        where = where or context.where(None)
-        if citation.error:
-            self._report(
-                f"{where}: cannot read the citation {shown!r}: {citation.error}. "
-                "Write [@key], [@key1; @key2], [@key, p. 12] or [see @key, pp. 33-35] (items separated by ';')."
-            )
-            return []
         ancestors = {a.tag for a in _ancestors(wrapper, parents)}
-        if ancestors & HEADINGS:
-            self._report(f"{where}: citation in a heading. Move it into the text below the heading.")
-            return []
-        if "a" in ancestors:
-            self._report(f"{where}: citation in link text. Move it out of the link: [link text](url) [@key].")
-            return []
-        if citation.in_text:
+        problem = ""
+        if not own:
+            problem = (f"{where}: the snippet contains the citation {shown}. A snippet's text is shared by "
+                       "pages that number their references separately: cite in the page itself.")
+        elif citation.error:
+            problem = (f"{where}: cannot read the citation {shown!r}: {citation.error}. Write [@key], "
+                       "[@key1; @key2], [@key, p. 12] or [see @key, pp. 33-35] (items separated by ';').")
+        elif ancestors & HEADINGS:
+            problem = f"{where}: citation in a heading. Move it into the text below the heading."
+        elif "a" in ancestors:
+            problem = f"{where}: citation in link text. Move it out of the link: [link text](url) [@key]."
+        elif citation.in_text:
             key = citation.cites[0].key
-            self._report(
-                f"{where}: '@{key}' without brackets is pandoc's in-text form, which this site does not "
-                f"use. Write [@{key}] after the words it supports."
-            )
-            return []
-        if bib is None:
+            problem = (f"{where}: '@{key}' without brackets is pandoc's in-text form, which this site does not "
+                       f"use. Write [@{key}] after the words it supports.")
+        if problem:
+            self._report(problem)
+        if problem or bib is None:
             return []
         good = []
         for cite in citation.cites:
@@ -433,31 +414,26 @@ class CitationTree(Treeprocessor):
         for item in items:
             counts[item.key] = counts.get(item.key, 0) + 1
             item.anchor_id = _ref_id(item.key, counts[item.key])
-        items = sorted(items, key=lambda i: i.number)
-        unique: list[Item] = []
-        extra: list[str] = []
-        for item in items:  # the same work twice in one superscript: shown once
-            if unique and unique[-1].number == item.number and item.locator is None and unique[-1].locator is None:
+        runs: list[list[Item]] = []  # consecutive numbers, none with a locator
+        extra: list[str] = []  # the same work again in this superscript: shown once, its anchor kept
+        for item in sorted(items, key=lambda i: i.number):
+            last = runs[-1][-1] if runs else None
+            bare = last is not None and last.locator is None and item.locator is None
+            if bare and last.number == item.number:
                 extra.append(item.anchor_id)
+            elif bare and last.number + 1 == item.number:
+                runs[-1].append(item)
             else:
-                unique.append(item)
+                runs.append([item])
         pieces: list[list[etree.Element]] = []
-        i = 0
-        while i < len(unique):
-            j = i
-            while j + 1 < len(unique) and unique[j + 1].number == unique[j].number + 1 \
-                    and unique[j].locator is None and unique[j + 1].locator is None:
-                j += 1
-            if j - i >= 2:
+        for run in runs:
+            if len(run) >= 3:
                 dash = etree.Element("span", {"class": "citation-range"})
                 dash.text = "–"
-                piece = _link(unique[i])
-                for middle in unique[i + 1 : j]:
-                    piece += _link(middle, hidden=True)
-                pieces.append(piece + [dash] + _link(unique[j]))
+                hidden = [e for middle in run[1:-1] for e in _link(middle, hidden=True)]
+                pieces.append(_link(run[0]) + hidden + [dash] + _link(run[-1]))
             else:
-                pieces.extend(_link(u) for u in unique[i : j + 1])
-            i = j + 1
+                pieces.extend(_link(item) for item in run)
         for n, piece in enumerate(pieces):
             if n:
                 sup[-1].tail = (sup[-1].tail or "") + ","
@@ -466,11 +442,6 @@ class CitationTree(Treeprocessor):
             etree.SubElement(sup, "span", {"id": anchor})
         return sup
 
-    def _heading(self) -> etree.Element:
-        heading = etree.Element("h2", {"id": "references", "data-search-exclude": None})
-        heading.text = "References"
-        return heading
-
     def _reference_list(self, numbers: dict[str, int], counts: dict[str, int], bib) -> etree.Element:
         div = etree.Element("div", {"class": "footnote"})
         etree.SubElement(div, "hr")
@@ -478,7 +449,7 @@ class CitationTree(Treeprocessor):
         for key, number in numbers.items():
             li = etree.SubElement(ol, "li", {"id": f"fn:{key}"})
             p = etree.SubElement(li, "p")
-            p.text = self.extension.reference_placeholder(key) + "\u00a0"
+            p.text = self.md.htmlStash.store(reference_html(bib, key)) + "\u00a0"
             for n in range(1, counts.get(key, 0) + 1):
                 back = etree.SubElement(p, "a", {
                     "class": "footnote-backref",
@@ -592,11 +563,6 @@ class CitationsExtension(BlocksExtension):
                     context.warn(message)
         return self._bib
 
-    def reference_placeholder(self, key: str) -> str:
-        """The formatted reference of ``key`` as raw HTML, through Markdown's HTML stash."""
-        bib = self.bibliography()
-        return self.md.htmlStash.store(reference_html(bib, key))
-
     # -- the inline processor's element
 
     def wrapper(self, citation: Citation) -> etree.Element:
@@ -616,11 +582,9 @@ class CitationsExtension(BlocksExtension):
     # -- where a citation is
 
     def locate(self, raw: str, regex: bool = False) -> tuple[str, bool]:
-        """(file:line, whether in the page's own file) of the next occurrence of ``raw``.
-
-        Searched in the page's file (the hook gives it; else the Markdown before snippets), then in
-        the snippet files the page includes. ("", False) when it is in neither (generated text).
-        """
+        """(file:line, whether in the page's own file) of the next occurrence of ``raw``: in the
+        page's file (the hook gives it; else the Markdown before snippets), then in the snippet files
+        the page includes; the page alone, without a line, when in neither (generated text)."""
         pattern = raw if regex else _source_pattern(raw)
         source = context.current_source()
         text = source if source is not None else self.own_text

@@ -1,18 +1,12 @@
 """Where the build is, for messages and paths: the project folder and the page being rendered.
 
-Python-Markdown does not tell an extension which file it renders. Messages still name it:
-under MkDocs, the small hook ``hooks/source_context.py`` sets both values (a MkDocs-only
-convenience); elsewhere (Zensical, a test calling ``markdown.markdown``) the project folder is the
-working directory and a message names the line alone, or the file a test sets with
-``rendering("docs/x.md")``.
+Python-Markdown does not tell an extension which file it renders: under MkDocs the hook
+``hooks/source_context.py`` sets it (and the site's pages, with their nav titles, for the
+site-wide reference list); elsewhere (Zensical, ``markdown.markdown`` in a test) the project folder
+is the working directory and a message names the line alone, or the file set by ``rendering``.
 
-Every message an editor can cause goes through ``warn`` to the ``mkdocs.ucmsc`` logger, so that
-MkDocs' strict mode counts it and fails the build after listing every problem; each message once
-per build (``new_build`` starts a build's list afresh).
-
-The site-wide reference list needs every page of the site: ``site_pages`` gives them (by default
-every Markdown file under the docs folder; under MkDocs the hook gives the pages as MkDocs reads
-them, with their titles from the nav).
+``warn`` sends each editor's mistake once per build to the ``mkdocs.ucmsc`` logger, so that strict
+builds fail after listing them all.
 """
 
 from __future__ import annotations
@@ -75,8 +69,7 @@ def current_page() -> str | None:
 
 
 def current_source() -> str | None:
-    """The whole text of the page's file as the editor wrote it (front matter included), if known:
-    messages count lines in it."""
+    """The text of the page's file (front matter included), if known: messages count its lines."""
     return _source.get()
 
 

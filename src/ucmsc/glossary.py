@@ -1,11 +1,8 @@
-"""The glossary: one file of abbreviations and terms, used three ways (``ucmsc.glossary``).
+"""The glossary: one file of ``*[TERM]: Meaning`` lines, used three ways (CONTRIBUTING.md, "Glossary").
 
-``file`` (default includes/abbreviations.md) holds one ``*[TERM]: Meaning`` a line; a bad line or a
-term defined twice is reported at ``file:line``. The terms go to Python-Markdown's ``abbr`` (which
-this extension brings; listed after it, abbr would replace the terms, which is reported); on each
-page only the first use of a term keeps its ``<abbr>`` (focusable unless inside a link, button or
-summary); ``/// glossary`` draws the sorted list as raw HTML (out of the table of contents, one
-search result per term, a plural under its singular). CONTRIBUTING.md ("Glossary") says more.
+Its terms go to Python-Markdown's ``abbr`` (which this extension brings); on each page only the
+first use of a term keeps its ``<abbr>``; ``/// glossary`` draws the sorted list. A bad line or a
+term defined twice is reported at ``file:line``.
 """
 
 from __future__ import annotations
@@ -47,14 +44,11 @@ class Glossary:
     terms: tuple[Term, ...]
     problems: tuple[str, ...]  # messages, each "file:line: ..."
 
-    def meanings(self) -> dict[str, str]:
-        return {t.term: t.meaning for t in self.terms}
-
 
 @functools.lru_cache(maxsize=8)
 def parse(text: str, source: str = DEFAULT_FILE) -> Glossary:
     """Every definition in ``text`` (the first of a term defined twice) and a message for each
-    line that is not one. Cached by content: each page of a build asks again."""
+    line that is not one. Cached by content: each page asks again."""
     terms: list[Term] = []
     problems: list[str] = []
     first_seen: dict[str, int] = {}
@@ -98,21 +92,14 @@ def anchor(term: str) -> str:
     return f"term-{slug}"
 
 
-def _natural(term: str):
-    return [int(part) if part.isdigit() else part for part in re.split(r"(\d+)", term.casefold())]
-
-
-def listed_terms(terms) -> list[Term]:
-    """Terms to list on the glossary page, sorted; a plural ('MSCs') is folded into its singular."""
-    names = {t.term for t in terms}
-    kept = [t for t in terms if not (t.term.endswith("s") and t.term[:-1] in names)]
-    return sorted(kept, key=lambda t: _natural(t.term))
-
-
 def glossary_html(terms) -> str:
-    """One heading per term with its (unique) anchor, its meaning in the paragraph below."""
+    """One heading per term with its (unique) anchor, its meaning in the paragraph below; in
+    natural order (numbers by value), a plural ("MSCs") folded into its singular."""
+    names = {t.term for t in terms}
+    listed = [t for t in terms if not (t.term.endswith("s") and t.term[:-1] in names)]
+    listed.sort(key=lambda t: [int(p) if p.isdigit() else p for p in re.split(r"(\d+)", t.term.casefold())])
     rows, seen = [], set()
-    for t in listed_terms(terms):
+    for t in listed:
         ident = anchor(t.term)
         while ident in seen:
             ident += "-x"
@@ -270,7 +257,7 @@ class GlossaryExtension(BlocksExtension):
         if glossary is not self.glossary:
             self.glossary = glossary
             self.abbr.reset_glossary()
-            self.abbr.load_glossary(glossary.meanings())
+            self.abbr.load_glossary({t.term: t.meaning for t in glossary.terms})
         self.abbr.reset()  # the page's abbreviations: the glossary's, then the page's own
 
     def check_abbr(self) -> None:
