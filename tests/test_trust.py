@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import datetime
 import functools
 import json
 import re
@@ -106,6 +107,9 @@ def test_page_shows_its_review_dates(site, md):
     due = line.select_one("time.trust-next-review")["datetime"]
     assert reviewed == front_matter_date(md, "reviewed"), f"{md}: shown date is not the front matter's"
     assert due == front_matter_date(md, "next_review"), f"{md}: shown due date is not the front matter's"
+    for time in line.select("time"):  # in words, as a reader reads it: "25 November 2026"
+        date = datetime.date.fromisoformat(time["datetime"])
+        assert time.get_text() == f"{date.day} {date:%B %Y}", f"{md}: {time}"
 
 
 # 2. Disclaimer and About --------------------------------------------------------------------------
