@@ -301,7 +301,10 @@ def test_cite_this_page(site, cfg, md):
         assert "Last reviewed" in text
     entries = parse_string(box.select_one("pre code").get_text(), "bibtex").entries
     assert len(entries) == 1, f"{md}: the BibTeX snippet should hold one entry"
-    entry = next(iter(entries.values()))
+    key, entry = next(iter(entries.items()))
+    # the key: the page's address below the site's, letters and digits only (a stable key per page)
+    path = urlsplit(url).path[len(urlsplit(cfg.site_url).path):]
+    assert key == "ucmscra_" + (re.sub(r"[^0-9a-z]", "", path.lower()) or "home"), f"{md}: {key}"
     assert entry.type == "misc"
     assert entry.fields["url"] == url
     assert entry.fields["title"].strip("{}") == h1_text(doc)
