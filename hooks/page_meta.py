@@ -1,7 +1,7 @@
-"""page_meta hook: what a reader, a search engine and a reference manager need to know about a page.
+"""page_meta hook: what a search engine and a reference manager need to know about a page.
 
-For each page it puts a ``trust`` dictionary into the template context (used by
-overrides/main.html and overrides/partials/trust.html):
+For each page it puts a ``page_metadata`` dictionary into the template context (used by
+overrides/main.html; the footer, overrides/partials/trust.html, needs no hook):
 
 * ``head``: ``(attribute, name, content)`` triples for Open Graph, Twitter and Google Scholar
   (``citation_*``) meta tags about the page itself. The works it cites are listed once, in the
@@ -9,19 +9,17 @@ overrides/main.html and overrides/partials/trust.html):
   first load, and readers never see them);
 * ``jsonld``: a schema.org ``MedicalWebPage`` (about rheumatoid arthritis, audience, last review,
   the works cited: those of the page's rendered References list, their fields from references.bib
-  through ucmsc.bibliography) as a JSON string safe to place inside ``<script>``;
-* ``reviewed`` / ``next_review`` (ISO and human-readable) for the "Last reviewed" line;
-* ``citation`` and ``bibtex``: the "Cite this page" text and BibTeX entry.
+  through ucmsc.bibliography) as a JSON string safe to place inside ``<script>``.
+
+The title is the page's ``# `` heading and the review date its front matter's ``reviewed:``, read
+as the footer reads them (hooks/review_dates.py checks the dates).
 """
 
 from __future__ import annotations
 
-import datetime
 import json
-import re
 
-import lxml.html
-
+from markupsafe import Markup
 
 from ucmsc import bibliography, citations, context
 
@@ -32,28 +30,6 @@ AUDIENCE = [
     {"@type": "MedicalAudience", "audienceType": "Clinician"},
     {"@type": "MedicalAudience", "audienceType": "MedicalResearcher"},
 ]
-
-
-def page_heading(content: str, fallback: str) -> str:
-    """The text of the page's <h1> (without its permalink), or ``fallback``."""
-    root = lxml.html.fragment_fromstring(content, create_parent="div") if content.strip() else None
-    heading = root.find(".//h1") if root is not None else None
-    if heading is None:
-        return fallback
-    for link in heading.find_class("headerlink"):
-        link.drop_tree()
-    return " ".join(heading.text_content().split())
-
-
-def review_date(value) -> datetime.date | None:
-    """A front matter date (YAML's date, or an ISO string); None otherwise (hooks/review_dates.py
-    reports it)."""
-    if isinstance(value, datetime.date):
-        return value.date() if isinstance(value, datetime.datetime) else value
-    try:
-        return datetime.date.fromisoformat(str(value).strip())
-    except ValueError:
-        return None
 
 
 def schema_work(entry: dict) -> dict:
@@ -74,25 +50,16 @@ def schema_work(entry: dict) -> dict:
     return work
 
 
-def long_date(date) -> str:
-    return f"{date.day} {date.strftime('%B %Y')}"
-
-
-def bibtex_key(url_path: str) -> str:
-    slug = re.sub(r"[^0-9a-z]+", "", url_path.lower()) or "home"
-    return f"ucmscra_{slug}"
-
-
 # JSON-LD sits in a <script> element, where "</script>" would end it early and "<!--" would change
 # how the browser reads the rest; "<", ">" and "&" become JSON's \u escapes, which every JSON
 # parser reads back as the same characters (inside strings, the only place JSON has them).
 SCRIPT_SAFE = str.maketrans({"<": "\\u003c", ">": "\\u003e", "&": "\\u0026"})
 
 
-def page_trust(*, title: str, description: str, url: str, url_path: str, site_name: str, author: str,
-               reviewed, next_review, works: list[dict], language: str = "en") -> dict:
-    """Everything the templates show or embed for one page (pure function; unit-tested)."""
-    has_dates = isinstance(reviewed, datetime.date) and isinstance(next_review, datetime.date)
+def page_metadata(*, title: str, description: str, url: str, site_name: str, author: str, reviewed: str,
+                  works: list[dict], language: str = "en") -> dict:
+    """The head's meta tags and JSON-LD for one page (pure function; unit-tested).
+    ``reviewed`` is an ISO date (YYYY-MM-DD) or "" when the page has none."""
     head = [
         ("property", "og:type", "article"),
         ("property", "og:site_name", site_name),
@@ -108,8 +75,8 @@ def page_trust(*, title: str, description: str, url: str, url_path: str, site_na
         ("name", "citation_public_url", url),
         ("name", "citation_language", language),
     ]
-    if has_dates:
-        head.insert(11, ("name", "citation_publication_date", reviewed.strftime("%Y/%m/%d")))
+    if reviewed:
+        head.insert(11, ("name", "citation_publication_date", reviewed.replace("-", "/")))
 
     organisation = {"@type": "Organization", "name": author}
     data = {
@@ -128,39 +95,13 @@ def page_trust(*, title: str, description: str, url: str, url_path: str, site_na
         "license": CONTENT_LICENSE,
         "isAccessibleForFree": True,
     }
-    if has_dates:
-        data["lastReviewed"] = reviewed.isoformat()
+    if reviewed:
+        data["lastReviewed"] = reviewed
         data["reviewedBy"] = organisation
     if works:
         data["citation"] = [schema_work(w) for w in works]
     jsonld = json.dumps(data, ensure_ascii=False, separators=(",", ":")).translate(SCRIPT_SAFE)
-
-    year = reviewed.year if has_dates else ""
-    reviewed_text = f" Last reviewed {long_date(reviewed)}." if has_dates else ""
-    citation = f"{author}. {title}. {site_name}. {url}.{reviewed_text} Accessed [date]."
-    bibtex = "\n".join(
-        [
-            f"@misc{{{bibtex_key(url_path)},",
-            f"  author       = {{{{{author}}}}},",
-            f"  title        = {{{{{title}}}}},",
-            f"  howpublished = {{{site_name}}},",
-            f"  year         = {{{year}}},",
-            f"  url          = {{{url}}},",
-            f"  note         = {{Last reviewed {reviewed.isoformat() if has_dates else 'n.d.'}; accessed YYYY-MM-DD}}",
-            "}",
-        ]
-    )
-    return {
-        "title": title,
-        "head": head,
-        "jsonld": jsonld,
-        "reviewed": reviewed.isoformat() if has_dates else None,
-        "reviewed_text": long_date(reviewed) if has_dates else None,
-        "next_review": next_review.isoformat() if has_dates else None,
-        "next_review_text": long_date(next_review) if has_dates else None,
-        "citation": citation,
-        "bibtex": bibtex,
-    }
+    return {"head": head, "jsonld": jsonld}
 
 
 def page_works(content: str, config) -> list[dict]:
@@ -178,20 +119,18 @@ def page_works(content: str, config) -> list[dict]:
 
 
 def on_page_context(context, page, config, nav):
-    works = page_works(page.content or "", config)
     site_name = config.site_name
-    title = page_heading(page.content or "", page.title or site_name)
-    url = page.canonical_url or (config.site_url or "") + page.url
-    context["trust"] = page_trust(
+    heading = next(iter(page.toc), None)
+    # the text of the "# " heading: Markdown's table of contents holds it as escaped HTML
+    title = Markup(heading.title).striptags() if heading and heading.level == 1 else page.title or site_name
+    context["page_metadata"] = page_metadata(
         title=title,
         description=(page.meta.get("description") or config.site_description or "").strip(),
-        url=url,
-        url_path=page.url,
+        url=page.canonical_url or (config.site_url or "") + page.url,
         site_name=site_name,
         author=config.site_author or site_name,
-        reviewed=review_date(page.meta.get("reviewed")),
-        next_review=review_date(page.meta.get("next_review")),
-        works=works,
+        reviewed=str(page.meta.get("reviewed") or "")[:10],
+        works=page_works(page.content or "", config),
         language=config.theme.get("language") or "en",
     )
     return context

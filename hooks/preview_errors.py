@@ -1,37 +1,28 @@
 """preview_errors hook: under `make serve`, a failed rebuild shows its messages in the browser.
 
 MkDocs 1.6's live reload handles a failed rebuild by printing it in the terminal and not
-reloading the browsers; a page asked for meanwhile waits until a build succeeds ("The server
-will appear stuck until build errors are resolved"). An editor looking only at the preview
-sees nothing wrong, or a page that never loads.
+reloading the browsers; a page asked for meanwhile waits until a build succeeds. An editor looking
+only at the preview sees nothing wrong, or a page that never loads.
 
-``on_serve`` (MkDocs' event for changing the live-reload server, run once by `mkdocs serve`)
-wraps the server's ``builder``, the function its reload loop calls after a save:
-
-* the build runs exactly as before; the warnings and errors logged during it are collected
-  (the project's hooks already name the file and line to open in each);
-* if the build fails, those messages are printed in the terminal as before and written into
-  every page of the served site as a banner at the top (``#preview-build-error``,
-  ``role="alert"``), and the rebuild counts as done, so open tabs reload and show it;
-* the next successful build writes every page anew, without the banner: the preview recovers
-  by itself.
-
-`mkdocs build`, the deploy and the tests' builds never run this code (no ``on_serve`` there).
-The first build of `mkdocs serve` runs before ``on_serve``; if it fails, `make serve` stops
-with the message in the terminal, as MkDocs does. tests/test_editor_loop.py drives a real
-`mkdocs serve` in Chromium: a mistake appears in the open tab with its file and line, and
-disappears once fixed.
+``on_serve`` (run once by `mkdocs serve`, never by `mkdocs build`) wraps the server's
+``builder``, the function its reload loop calls after a save. The build runs as before; the
+warnings and errors logged during it are collected. If it fails, they are printed as before and
+written into every page of the served site as a banner at the top (``#preview-build-error``,
+``role="alert"``), and the rebuild counts as done, so open tabs reload and show it. The next
+successful build writes every page anew, without the banner. The first build of `mkdocs serve`
+runs before ``on_serve``: if it fails, `make serve` stops with the message in the terminal.
+tests/test_editor_loop.py drives a real `mkdocs serve` in Chromium.
 """
 
 from __future__ import annotations
 
-import html
 import logging
-import re
 import time
 import traceback
 from pathlib import Path
 
+import lxml.html
+from lxml.html import builder as E
 from mkdocs.exceptions import Abort, BuildError
 
 log = logging.getLogger("mkdocs.hooks.preview_errors")
@@ -39,13 +30,11 @@ log = logging.getLogger("mkdocs.hooks.preview_errors")
 BANNER_ID = "preview-build-error"
 # Inline styles: the banner must show even when the failed build broke the site's style sheet.
 # White on dark red is 8.6:1 in light and dark schemes; it scrolls if the list is long.
-_STYLE = (
+STYLE = (
     "position:sticky;top:0;z-index:1000;margin:0;padding:.75rem 1rem;max-height:50vh;overflow:auto;"
     "background:#8b0000;color:#fff;font:1rem/1.5 system-ui,sans-serif"
 )
-
-
-_OLD_BANNER = re.compile(rf'<div id="{BANNER_ID}".*?</ul></div>', re.S)
+CODE_STYLE = "color:inherit;background:none;font-size:.875em;white-space:pre-wrap"
 
 
 class _Collect(logging.Handler):
@@ -61,32 +50,29 @@ class _Collect(logging.Handler):
             self.messages.append(message)
 
 
-def banner(messages: list[str], when: str) -> str:
-    """The HTML put at the top of each page after a failed rebuild."""
-    items = "".join(
-        f'<li><code style="color:inherit;background:none;font-size:.875em;white-space:pre-wrap">{html.escape(m)}</code></li>'
-        for m in messages
-    )
-    return (
-        f'<div id="{BANNER_ID}" role="alert" style="{_STYLE}">'
-        f"<p style=\"margin:0 0 .5rem\"><strong>Not rebuilt</strong> ({when}): fix the problem below "
-        "and save; this page then reloads by itself. Until then it shows the last pages written.</p>"
-        f'<ul style="margin:0;padding-left:1.25rem">{items}</ul></div>'
+def banner(messages: list[str], when: str):
+    """The element put at the top of each page after a failed rebuild."""
+    return E.DIV(
+        E.P(E.STRONG("Not rebuilt"), f" ({when}): fix the problem below and save; this page then reloads "
+            "by itself. Until then it shows the last pages written.", style="margin:0 0 .5rem"),
+        E.UL(*(E.LI(E.CODE(m, style=CODE_STYLE)) for m in messages), style="margin:0;padding-left:1.25rem"),
+        id=BANNER_ID, role="alert", style=STYLE,
     )
 
 
 def show_in_pages(site_dir: Path, messages: list[str]) -> int:
-    """Put the banner right after ``<body ...>`` in every HTML page; returns how many pages."""
-    markup = banner(messages, time.strftime("%H:%M:%S"))
+    """Put the banner first in the ``<body>`` of every HTML page; returns how many pages."""
+    when = time.strftime("%H:%M:%S")
     count = 0
-    for page in Path(site_dir).rglob("*.html"):
-        # A page the failed build did not write again still has the last failure's banner.
-        text = _OLD_BANNER.sub("", page.read_text(encoding="utf-8"))
-        start = text.find("<body")
-        end = text.find(">", start) if start != -1 else -1
-        if end == -1:
+    for path in Path(site_dir).rglob("*.html"):
+        page = lxml.html.document_fromstring(path.read_text(encoding="utf-8"))
+        body = page.find("body")
+        if body is None:
             continue
-        page.write_text(text[: end + 1] + markup + text[end + 1 :], encoding="utf-8")
+        for old in body.xpath("//*[@id=$id]", id=BANNER_ID):  # a page the failed build did not write again
+            old.drop_tree()
+        body.insert(0, banner(messages, when))
+        path.write_text(lxml.html.tostring(page, doctype="<!doctype html>", encoding="unicode"), encoding="utf-8")
         count += 1
     return count
 

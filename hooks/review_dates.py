@@ -6,10 +6,9 @@ Dates come from the page's front matter, never from git:
     next_review: 2027-05-25
 
 A page without them, or with a date that is not an ISO date (YYYY-MM-DD), or with a next review
-that is not after the last one, logs a warning naming the file and line, relative to the folder
-of mkdocs.yml (docs/...), as every hook does (strict mode: the build fails).
-``page.meta`` is left as the front matter gives it; hooks/page_meta.py reads the dates for the
-"Last reviewed … · Next review due …" line (overrides/partials/trust.html).
+that is not after the last one, logs a warning naming the file and line (strict mode: the build
+fails). Only MkDocs runs this check; the footer (overrides/partials/trust.html) and the head
+(hooks/page_meta.py) read the dates as written, in Zensical too.
 """
 
 from __future__ import annotations
@@ -19,6 +18,8 @@ import logging
 import re
 from pathlib import Path
 
+from ucmsc import context
+
 log = logging.getLogger("mkdocs.hooks.review_dates")
 
 FIELDS = ("reviewed", "next_review")
@@ -26,15 +27,17 @@ EXAMPLE = "reviewed: 2026-11-25\nnext_review: 2027-05-25"
 
 
 def parse_date(value) -> datetime.date | None:
-    """A ``datetime.date`` from YAML's date or an ISO ``YYYY-MM-DD`` string; None otherwise."""
+    """A ``datetime.date`` from YAML's date or a string written YYYY-MM-DD; None otherwise.
+    Only that form: the footer (overrides/partials/trust.html) slices the text as written, so
+    "20261125", which Python would read as a date too, is refused."""
     if isinstance(value, datetime.datetime):
         return value.date()
     if isinstance(value, datetime.date):
         return value
-    if isinstance(value, str):
+    if isinstance(value, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
         try:
-            return datetime.date.fromisoformat(value.strip())
-        except ValueError:
+            return datetime.date.fromisoformat(value)
+        except ValueError:  # no such day: 2026-02-30
             return None
     return None
 
@@ -51,17 +54,15 @@ def review_problems(meta: dict, src: str, source: str = "") -> list[str]:
     problems = []
     dates = {}
     for field in FIELDS:
-        if field not in meta or meta[field] in (None, ""):
+        if meta.get(field) in (None, ""):
             problems.append(f"{src}:1: front matter has no '{field}:' date. Add, at the top of the file:\n---\n{EXAMPLE}\n---")
-            continue
-        parsed = parse_date(meta[field])
-        if parsed is None:
+        elif (date := parse_date(meta[field])) is None:
             problems.append(
                 f"{src}:{field_line(source, field)}: '{field}: {meta[field]}' is not a date. "
                 f"Write it as YYYY-MM-DD, e.g. '{field}: 2026-11-25'."
             )
         else:
-            dates[field] = parsed
+            dates[field] = date
     if len(dates) == 2 and dates["next_review"] <= dates["reviewed"]:
         problems.append(
             f"{src}:{field_line(source, 'next_review')}: next_review ({dates['next_review']}) must come "
@@ -70,16 +71,8 @@ def review_problems(meta: dict, src: str, source: str = "") -> list[str]:
     return problems
 
 
-def page_path(page, config) -> str:
-    """The page's file relative to the folder of mkdocs.yml, e.g. docs/ra/disease.md."""
-    root = Path(config.config_file_path).resolve().parent
-    try:
-        return Path(page.file.abs_src_path).resolve().relative_to(root).as_posix()
-    except (ValueError, TypeError):
-        return page.file.src_uri
-
-
 def on_page_markdown(markdown, page, config, files):
-    for problem in review_problems(page.meta, page_path(page, config), page.file.content_string):
+    src = context.shown(Path(config.docs_dir) / page.file.src_path)  # docs/..., as editors see it
+    for problem in review_problems(page.meta, src, page.file.content_string):
         log.warning(problem)
     return markdown

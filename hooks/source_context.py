@@ -14,12 +14,9 @@ folder. mkdocs.yml holds a plain relative path because Zensical does not read Mk
 tag; Zensical, like ``make``, runs from the project folder, and with this hook ``mkdocs build -f
 path/to/mkdocs.yml`` works from any folder.
 
-Under `mkdocs serve` MkDocs imports the package (src/ucmsc) and the hooks once per process, so an
-edit to their code would be rebuilt with the old code. Before each rebuild (``on_serve`` wraps
-the server's builder) the package's modules whose files changed are reloaded in place, in
-dependency order, with every module that imports them; a changed hook file, or one using the
-package when it changed, is run again in its own module (and told the command again, as at
-start-up). Modules keep their objects, so what other code imported from them stays valid.
+Under `mkdocs serve`, which imports the package (src/ucmsc) and the hooks once per process,
+``on_serve`` makes each rebuild run the code as saved (CONTRIBUTING.md, "When the build
+stops"): modules are reloaded in place, so what other code imported from them stays valid.
 """
 
 import graphlib
@@ -72,17 +69,13 @@ def on_nav(nav, config, files):
     docs = Path(config.docs_dir)
 
     def pages():
-        found = []
-        # in the order of their paths, as the list is without the hook (Zensical)
-        for file in sorted(files.documentation_pages(), key=lambda f: docs / f.src_path):
-
-            def read(file=file):
-                text, _ = get_data(file.content_string)
-                return text
-
-            # no title: the list names each page by its own heading, as every generator can
-            found.append(context.SitePage(context.shown(docs / file.src_path), None, read))
-        return found
+        # in the order of their paths, as the list is without the hook (Zensical); no title: the
+        # list names each page by its own heading, as every generator can; the Markdown without
+        # its front matter
+        return [
+            context.SitePage(context.shown(docs / f.src_path), None, lambda f=f: get_data(f.content_string)[0])
+            for f in sorted(files.documentation_pages(), key=lambda f: docs / f.src_path)
+        ]
 
     context.set_site_pages(pages)
     return nav

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import datetime
 import functools
 import json
 import re
@@ -106,6 +107,9 @@ def test_page_shows_its_review_dates(site, md):
     due = line.select_one("time.trust-next-review")["datetime"]
     assert reviewed == front_matter_date(md, "reviewed"), f"{md}: shown date is not the front matter's"
     assert due == front_matter_date(md, "next_review"), f"{md}: shown due date is not the front matter's"
+    for time in line.select("time"):  # in words, as a reader reads it: "25 November 2026"
+        date = datetime.date.fromisoformat(time["datetime"])
+        assert time.get_text() == f"{date.day} {date:%B %Y}", f"{md}: {time}"
 
 
 # 2. Disclaimer and About --------------------------------------------------------------------------
@@ -297,7 +301,10 @@ def test_cite_this_page(site, cfg, md):
         assert "Last reviewed" in text
     entries = parse_string(box.select_one("pre code").get_text(), "bibtex").entries
     assert len(entries) == 1, f"{md}: the BibTeX snippet should hold one entry"
-    entry = next(iter(entries.values()))
+    key, entry = next(iter(entries.items()))
+    # the key: the page's address below the site's, letters and digits only (a stable key per page)
+    path = urlsplit(url).path[len(urlsplit(cfg.site_url).path):]
+    assert key == "ucmscra_" + (re.sub(r"[^0-9a-z]", "", path.lower()) or "home"), f"{md}: {key}"
     assert entry.type == "misc"
     assert entry.fields["url"] == url
     assert entry.fields["title"].strip("{}") == h1_text(doc)

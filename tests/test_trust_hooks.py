@@ -43,6 +43,8 @@ def test_bad_and_out_of_order_dates_name_the_line():
     source = "---\nreviewed: 2027-01-01\nnext_review: 2026-01-01\n---\n"
     problems = review_dates.review_problems({"reviewed": D(2027, 1, 1), "next_review": D(2026, 1, 1)}, "docs/a.md", source)
     assert problems == ["docs/a.md:3: next_review (2026-01-01) must come after reviewed (2027-01-01)."]
+    for compact in ("20261125", "2026-W48-3", "2026-02-30"):  # Python reads the first two as dates
+        assert "is not a date" in review_dates.review_problems({"reviewed": compact, "next_review": D(2027, 1, 1)}, "a.md")[0]
     same_day = review_dates.review_problems({"reviewed": D(2027, 1, 1), "next_review": D(2027, 1, 1)}, "docs/a.md", source)
     assert same_day and "must come after" in same_day[0]
 
@@ -52,17 +54,17 @@ def test_bad_and_out_of_order_dates_name_the_line():
 WORK = {"title": "A; B", "authors": ["Doe, Jane"], "journal": "J", "year": "2020", "pages": "10--20", "doi": "10.1/x"}
 
 
-def _trust(**kw):
-    args = dict(title="T</script>", description="D", url="https://e.org/p/", url_path="p/", site_name="S",
-                author="Team", reviewed=D(2026, 11, 25), next_review=D(2027, 5, 25), works=[WORK])
+def _metadata(**kw):
+    args = dict(title="T</script>", description="D", url="https://e.org/p/", site_name="S", author="Team",
+                reviewed="2026-11-25", works=[WORK])
     args.update(kw)
-    return page_meta.page_trust(**args)
+    return page_meta.page_metadata(**args)
 
 
 def test_json_ld_is_valid_and_cannot_close_the_script_element():
-    trust = _trust()
-    assert "</script" not in trust["jsonld"]
-    data = json.loads(trust["jsonld"])
+    metadata = _metadata()
+    assert "</script" not in metadata["jsonld"]
+    data = json.loads(metadata["jsonld"])
     assert data["name"] == "T</script>"
     assert data["@type"] == "MedicalWebPage" and data["lastReviewed"] == "2026-11-25"
     assert data["citation"][0]["url"] == "https://doi.org/10.1/x"
@@ -73,35 +75,26 @@ def test_json_ld_escapes_less_than_greater_than_and_ampersand():
     parser hands the whole element, unchanged, to a JSON parser that reads the original text back."""
     title = "T</script><!-- <b>R&amp;D</b> -->"
     work = {**WORK, "title": "IL-6 <i>in vivo</i> & TNF > 5"}
-    trust = _trust(title=title, description="a < b && c > d", works=[work])
-    assert not {"<", ">", "&"} & set(trust["jsonld"])
-    assert {"\\u003c", "\\u003e", "\\u0026"} <= {trust["jsonld"][i:i + 6] for i in range(len(trust["jsonld"]))}
-    page = BeautifulSoup(f'<html><head><script type="application/ld+json">{trust["jsonld"]}</script>'
+    jsonld = _metadata(title=title, description="a < b && c > d", works=[work])["jsonld"]
+    assert not {"<", ">", "&"} & set(jsonld)
+    assert {"\\u003c", "\\u003e", "\\u0026"} <= {jsonld[i:i + 6] for i in range(len(jsonld))}
+    page = BeautifulSoup(f'<html><head><script type="application/ld+json">{jsonld}</script>'
                          '<meta name="after" content="x"></head></html>', "lxml")
     script = page.find("script", type="application/ld+json")
-    assert script.string == trust["jsonld"] and page.find("meta", attrs={"name": "after"}) is not None
+    assert script.string == jsonld and page.find("meta", attrs={"name": "after"}) is not None
     data = json.loads(script.string)
     assert (data["name"], data["description"]) == (title, "a < b && c > d")
     assert data["citation"][0]["name"] == "IL-6 <i>in vivo</i> & TNF > 5"
 
 
-def test_citation_text_and_bibtex():
-    trust = _trust(title="Safety")
-    assert trust["citation"] == "Team. Safety. S. https://e.org/p/. Last reviewed 25 November 2026. Accessed [date]."
-    assert trust["bibtex"].startswith("@misc{ucmscra_p,")
-    assert ("name", "citation_publication_date", "2026/11/25") in trust["head"]
+def test_publication_date_in_the_head():
+    assert ("name", "citation_publication_date", "2026/11/25") in _metadata()["head"]
 
 
 def test_page_without_dates_gets_no_review_metadata():
-    trust = _trust(reviewed=None, next_review=None)
-    assert trust["reviewed"] is None and "lastReviewed" not in json.loads(trust["jsonld"])
-    assert not any(name == "citation_publication_date" for _, name, _ in trust["head"])
-
-
-def test_page_heading():
-    content = '<h1 id="x">Safety and <abbr title="r">RA</abbr><a class="headerlink" href="#x">¶</a></h1><p>x</p>'
-    assert page_meta.page_heading(content, "fallback") == "Safety and RA"
-    assert page_meta.page_heading("<p>no heading</p>", "fallback") == "fallback"
+    metadata = _metadata(reviewed="")
+    assert "lastReviewed" not in json.loads(metadata["jsonld"])
+    assert not any(name == "citation_publication_date" for _, name, _ in metadata["head"])
 
 
 # fixture builds: the real hooks in a tiny site ---------------------------------------------------
@@ -158,3 +151,32 @@ def test_missing_review_date_fails_the_build(tmp_path):
     with pytest.raises(BuildFailed) as err:
         build_site(config, tmp_path / "site")
     assert "docs/index.md:1: front matter has no 'next_review:' date" in str(err.value)
+
+
+def test_footer_and_head_read_the_heading_and_the_dates_as_written(tmp_path):
+    """The footer (overrides/partials/trust.html, no hook) and the head (hooks/page_meta.py) in a
+    tiny site: the "# " heading's text with its markup and "&" as a reader reads it, and the same
+    dates whether YAML reads them as dates or, quoted, as strings (as Zensical reads them)."""
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    heading = "# Pros & cons of *UC-MSC* care\n\nText.\n"
+    (docs / "index.md").write_text(f"---\nreviewed: 2026-03-05\nnext_review: 2026-12-01\n---\n\n{heading}", encoding="utf-8")
+    (docs / "quoted-page.md").write_text(f"---\nreviewed: '2026-03-05'\nnext_review: '2026-12-01'\n---\n\n{heading}", encoding="utf-8")
+    hooks = [str(ROOT / "hooks" / name) for name in ("source_context.py", "review_dates.py", "page_meta.py")]
+    config = {"site_name": "Fixture", "site_url": "https://e.org/x/", "site_author": "Team", "strict": True,
+              "hooks": hooks, "theme": {"name": "material", "custom_dir": str(ROOT / "overrides")}}
+    (tmp_path / "mkdocs.yml").write_text(json.dumps(config), encoding="utf-8")
+    build_site(tmp_path / "mkdocs.yml", tmp_path / "site")
+    for page, url, key in (("index.html", "https://e.org/x/", "home"), ("quoted-page/index.html", "https://e.org/x/quoted-page/", "quotedpage")):
+        doc = BeautifulSoup((tmp_path / "site" / page).read_text(encoding="utf-8"), "lxml")
+        footer = doc.select_one("aside.trust-footer")
+        review = " ".join(footer.select_one(".trust-review").get_text(" ").split())
+        assert review == "Last reviewed 5 March 2026 · Next review due 1 December 2026"
+        assert [t["datetime"] for t in footer.select("time")] == ["2026-03-05", "2026-12-01"]
+        citation = footer.select_one(".trust-citation").get_text()
+        assert citation == f"Team. Pros & cons of UC-MSC care. Fixture. {url}. Last reviewed 5 March 2026. Accessed [date]."
+        bibtex = footer.select_one("pre code").get_text().splitlines()
+        assert bibtex[0] == f"@misc{{ucmscra_{key}," and "  title        = {{Pros & cons of UC-MSC care}}," in bibtex
+        assert "  note         = {Last reviewed 2026-03-05; accessed YYYY-MM-DD}" in bibtex
+        assert [m["content"] for m in doc.select('meta[property="og:title"], meta[name="citation_publication_date"]')] == [
+            "Pros & cons of UC-MSC care", "2026/03/05"]

@@ -48,14 +48,7 @@ from bs4 import BeautifulSoup, Comment, NavigableString, Tag
 
 # Differences that are expected between the two builds: CSS selector -> reason. Keep each
 # reason short and true; an entry that no longer matches anything is harmless but should go.
-EXPLAINED: dict[str, str] = {
-    "aside.trust-footer": (
-        "the trust footer (review dates, short disclaimer, report link, Cite this page) is drawn by "
-        "overrides/partials/trust.html from values that the MkDocs hooks page_meta.py and "
-        "review_dates.py compute; Zensical runs no hooks, so it draws none. Before a move: compute "
-        "them from page.meta in the template or in an extension (CONTRIBUTING.md, Zensical)."
-    ),
-}
+EXPLAINED: dict[str, str] = {}
 
 ROOT = Path(__file__).resolve().parent.parent
 # Not copied for the Zensical build: history, environments, outputs and caches.
