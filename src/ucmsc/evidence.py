@@ -120,6 +120,15 @@ def _table(parent, attrs: dict, heads, caption: str | None = None) -> etree.Elem
     return _el(table, "tbody")
 
 
+def _row(body, attrs: dict, head: str, cells) -> etree.Element:
+    """A body row: its row header, then a cell per ``(label, text)`` or ``(label, text, attrs)``."""
+    row = _el(body, "tr", attrs)
+    _el(row, "th", {"scope": "row"}, head)
+    for label, text, *extra in cells:
+        _el(row, "td", {"data-label": label, **(extra[0] if extra else {})}, text)
+    return row
+
+
 def _cite(keys) -> str:
     return f"[{'; '.join('@' + k for k in keys)}]"
 
@@ -194,11 +203,6 @@ RISK_OF_BIAS_PAGE = "evidence/risk-of-bias.md"  # the page that holds it
 def _sof_row(ev: data.Evidence, g: data.Graded, comparison: data.Comparison, studies_link: str, rob_link: str,
              body: etree.Element) -> None:
     o = g.outcome
-    row = _el(body, "tr", {
-        "id": f"sof-{o.id}", "data-outcome": o.id, "data-comparison": comparison.id, "data-studies": g.n_studies,
-        "data-participants": g.participants, "data-certainty": o.certainty,
-    })
-    _el(row, "th", {"scope": "row"}, cell(o.outcome))
     if o.studies:
         lines = []
         for sid in o.studies:
@@ -212,8 +216,6 @@ def _sof_row(ev: data.Evidence, g: data.Graded, comparison: data.Comparison, stu
         who = f"**No RA study.** {cell(o.external)}"
     else:
         who = "**No study** in the evidence table reported this outcome."
-    _el(row, "td", {"data-label": "Studies and participants"}, who)
-    _el(row, "td", {"data-label": _effect_head(comparison)}, f"{cell(o.effect)}<br>*Interval:* {cell(o.interval)}")
     judged = []
     for sid in o.studies:
         rob = ev.risk_of_bias.get(sid)
@@ -224,7 +226,6 @@ def _sof_row(ev: data.Evidence, g: data.Graded, comparison: data.Comparison, stu
         computed = f"−{g.rob_levels} level{'' if g.rob_levels == 1 else 's'}" if g.rob_levels else "none"
         rob_cell += (f"<br>*Per study* ([judgements]({rob_link}#{RISK_OF_BIAS_ANCHOR})): " + "; ".join(judged)
                      + f"<br>*Downgrade computed from them:* {computed}")
-    _el(row, "td", {"data-label": "Risk of bias"}, rob_cell)
     if o.certainty == "none":
         grade = ("**Not graded**: no comparative estimate" if comparison.kind == "single-group"
                  else "**Not graded**: no data")
@@ -233,7 +234,11 @@ def _sof_row(ev: data.Evidence, g: data.Graded, comparison: data.Comparison, stu
         reasons = "".join(f"<br>{html.escape(d.domain.capitalize())} −{d.levels}: {cell(d.reason)}" for d in o.downgrades)
         grade = (f'<span class="sof__grade" aria-hidden="true">{SYMBOLS[o.certainty]}</span> '
                  f"**{o.certainty.capitalize()}**<br>Starts {g.start} ({start}){reasons}")
-    _el(row, "td", {"data-label": "Certainty"}, grade)
+    _row(body, {"id": f"sof-{o.id}", "data-outcome": o.id, "data-comparison": comparison.id,
+                "data-studies": g.n_studies, "data-participants": g.participants, "data-certainty": o.certainty},
+         cell(o.outcome), (("Studies and participants", who),
+                           (_effect_head(comparison), f"{cell(o.effect)}<br>*Interval:* {cell(o.interval)}"),
+                           ("Risk of bias", rob_cell), ("Certainty", grade)))
 
 
 def summary_of_findings(ev: data.Evidence, here: str | None) -> etree.Element:
@@ -292,14 +297,12 @@ def risk_of_bias(ev: data.Evidence, here: str | None) -> etree.Element:
                       ("Study", *(html.escape(d.domain.capitalize()) for d in group[0].domains), "Overall"),
                       f"**{html.escape(name)}**")
         for r in group:
-            row = _el(body, "tr", {"id": f"rob-{r.study}", "data-study": r.study, "data-tool": r.tool,
-                                   "data-overall": r.overall})
-            _el(row, "th", {"scope": "row"}, f"{_study(ev, r.study, details)}<br>{cell(r.comparison)}")
-            for d in r.domains:
-                _el(row, "td", {"data-label": d.domain.capitalize(), "data-judgement": d.judgement},
-                    _judgement(d.judgement))
-            _el(row, "td", {"data-label": "Overall", "data-judgement": r.overall, "class": "rob__overall"},
-                f"**{_judgement(r.overall)}**<br>{cell(r.overall_reason or '')}")
+            _row(body, {"id": f"rob-{r.study}", "data-study": r.study, "data-tool": r.tool, "data-overall": r.overall},
+                 f"{_study(ev, r.study, details)}<br>{cell(r.comparison)}",
+                 [*((d.domain.capitalize(), _judgement(d.judgement), {"data-judgement": d.judgement})
+                    for d in r.domains),
+                  ("Overall", f"**{_judgement(r.overall)}**<br>{cell(r.overall_reason or '')}",
+                   {"data-judgement": r.overall, "class": "rob__overall"})])
         for r in group:
             # the reasons are read on the page; search finds the table by its caption and header
             box = _el(root, "details", {"class": "rob__why", "id": f"rob-why-{r.study}", "data-search-exclude": ""})
@@ -468,36 +471,29 @@ def forest_plot(ev: data.Evidence, here: str | None, raw, comparison: data.Compa
                              "aria-label": f"Numbers of the forest plot: {o.outcome}"},
                       ("Study", "Time point", cell(comparison.arm), cell(comparison.control), "Risk ratio (95% CI)",
                        "How the counts were obtained"))
+        arm_head, control_head, how = cell(comparison.arm), cell(comparison.control), "How the counts were obtained"
         for arm in o.forest:
             rr = arm_ratio(arm)
-            row = _el(body, "tr", {"data-study": arm.study})
-            _el(row, "th", {"scope": "row"}, _study(ev, arm.study, studies_link))
-            _el(row, "td", {"data-label": "Time point"}, cell(arm.timepoint))
-            _el(row, "td", {"data-label": cell(comparison.arm), "data-events": arm.events, "data-total": arm.total},
-                f"{arm.events} of {arm.total}")
-            _el(row, "td", {"data-label": cell(comparison.control), "data-events": arm.control_events,
-                            "data-total": arm.control_total}, f"{arm.control_events} of {arm.control_total}")
-            attrs = {"data-label": "Risk ratio (95% CI)"}
-            if rr is not None:
-                attrs.update({"data-rr": f"{rr.estimate:.6g}", "data-low": f"{rr.low:.6g}", "data-high": f"{rr.high:.6g}"})
-            text = "Not estimable (no events in either group)" if rr is None else interval_text(rr.estimate, rr.low, rr.high)
-            if rr is not None and rr.corrected:
-                text += ", with 0.5 added to each cell"
-            _el(row, "td", attrs, text)
-            _el(row, "td", {"data-label": "How the counts were obtained"},
-                f"{cell(arm.derived)} {_cite(arm.cite)}")
+            if rr is None:
+                ratio, ratio_attrs = "Not estimable (no events in either group)", {}
+            else:
+                ratio = interval_text(rr.estimate, rr.low, rr.high) + (", with 0.5 added to each cell" if rr.corrected
+                                                                       else "")
+                ratio_attrs = {"data-rr": f"{rr.estimate:.6g}", "data-low": f"{rr.low:.6g}", "data-high": f"{rr.high:.6g}"}
+            _row(body, {"data-study": arm.study}, _study(ev, arm.study, studies_link), (
+                ("Time point", cell(arm.timepoint)),
+                (arm_head, f"{arm.events} of {arm.total}", {"data-events": arm.events, "data-total": arm.total}),
+                (control_head, f"{arm.control_events} of {arm.control_total}",
+                 {"data-events": arm.control_events, "data-total": arm.control_total}),
+                ("Risk ratio (95% CI)", ratio, ratio_attrs),
+                (how, f"{cell(arm.derived)} {_cite(arm.cite)}")))
         if o.pooled is not None:
             p = o.pooled
-            row = _el(body, "tr", {"data-pooled": "true"})
-            _el(row, "th", {"scope": "row"}, f"Pooled: {p.trials} trials")
-            _el(row, "td", {"data-label": "Time point"}, "As published")
-            _el(row, "td", {"data-label": cell(comparison.arm)}, "Not given here")
-            _el(row, "td", {"data-label": cell(comparison.control)}, "Not given here")
-            _el(row, "td", {"data-label": "Risk ratio (95% CI)", "data-rr": f"{p.estimate}", "data-low": f"{p.low}",
-                            "data-high": f"{p.high}"},
-                f"{interval_text(p.estimate, p.low, p.high)}; I² {cell(p.i2)}")
-            _el(row, "td", {"data-label": "How the counts were obtained"},
-                f"{cell(p.note)} {_cite(p.cite)}")
+            _row(body, {"data-pooled": "true"}, f"Pooled: {p.trials} trials", (
+                ("Time point", "As published"), (arm_head, "Not given here"), (control_head, "Not given here"),
+                ("Risk ratio (95% CI)", f"{interval_text(p.estimate, p.low, p.high)}; I² {cell(p.i2)}",
+                 {"data-rr": f"{p.estimate}", "data-low": f"{p.low}", "data-high": f"{p.high}"}),
+                (how, f"{cell(p.note)} {_cite(p.cite)}")))
     return root
 
 
@@ -512,15 +508,11 @@ def trials_table(ev: data.Evidence, here: str | None) -> etree.Element:
         cites = f" {_cite(t.cite)}" if t.cite else ""
         n = "not reported" if t.enrolment is None else f"{t.enrolment} ({t.enrolment_type})"
         published = _study(ev, t.study, studies_link) if t.study else "None linked"
-        row = _el(body, "tr", {"id": t.id.lower(), "data-trial": t.id})
-        _el(row, "th", {"scope": "row"},
-            f"{html.escape(t.id)}<br>{html.escape(t.registry)}, read {t.checked.isoformat()}{cites}")
-        for h, value in (
-            ("Title as registered", cell(t.title)), ("Phase", cell(t.phase)), ("Design", cell(t.design)),
-            ("Participants", n), ("Cell source", cell(t.cell_source)), ("Status", cell(t.status)),
-            ("Results posted", "Yes" if t.results_posted else "No"), ("Published study", published),
-        ):
-            _el(row, "td", {"data-label": h}, value)
+        _row(body, {"id": t.id.lower(), "data-trial": t.id},
+             f"{html.escape(t.id)}<br>{html.escape(t.registry)}, read {t.checked.isoformat()}{cites}", (
+                 ("Title as registered", cell(t.title)), ("Phase", cell(t.phase)), ("Design", cell(t.design)),
+                 ("Participants", n), ("Cell source", cell(t.cell_source)), ("Status", cell(t.status)),
+                 ("Results posted", "Yes" if t.results_posted else "No"), ("Published study", published)))
     return root
 
 
