@@ -872,16 +872,11 @@ class EvidenceExtension(BlocksExtension):
         self.report(f"{context.where(self._line(needle))}: {message}")
 
     def _line(self, needle: str) -> int | None:
-        page = context.current_page()
-        found = []
-        if page:
-            try:
-                text = context.resolve(page).read_text(encoding="utf-8")
-            except OSError:
-                text = ""
-            found = [i + 1 for i, line in enumerate(text.splitlines()) if needle in line]
-        if not found:  # the file is unknown: the line in the Markdown given
-            found = [i + 1 for i, line in enumerate(self.lines) if needle in line]
+        def find(lines: list[str]) -> list[int]:
+            return [i + 1 for i, line in enumerate(lines) if needle in line]
+
+        # in the page's file as the hook gives it; else (a test, a tool) in the Markdown given
+        found = find((context.current_source() or "").splitlines()) or find(self.lines)
         seen = sum(1 for m in self.reported if needle in m)
         return found[min(seen, len(found) - 1)] if found else None
 
