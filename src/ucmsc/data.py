@@ -681,20 +681,21 @@ def _check_outcome(o: Outcome, comparison: Comparison, studies: dict[str, Study]
     return Graded(o, start, len(o.studies), participants, rob_levels, rob_basis)
 
 
-def check(
-    studies_raw, studies_lines, outcomes_raw, outcomes_lines, trials_raw, trials_lines, keys: frozenset[str],
-    rob_raw, rob_lines,
-) -> Evidence:
-    """Validate the parsed files together; raise DataError listing every problem."""
+MODELS = {STUDIES_FILE: StudiesFile, OUTCOMES_FILE: OutcomesFile, TRIALS_FILE: TrialsFile, ROB_FILE: RobFile}
+
+
+def check(parsed: dict[str, tuple[Any, dict[tuple, int]]], keys: frozenset[str]) -> Evidence:
+    """Validate the parsed files (``{file: (data, lines)}``) together; raise DataError listing every problem."""
     problems, cited = _Problems(), _Problems()  # cited: unknown keys, left out of the pages
-    files = ((StudiesFile, STUDIES_FILE, studies_raw, studies_lines),
-             (OutcomesFile, OUTCOMES_FILE, outcomes_raw, outcomes_lines),
-             (TrialsFile, TRIALS_FILE, trials_raw, trials_lines),
-             (RobFile, ROB_FILE, rob_raw, rob_lines))
-    sf, of, tf, rf = (  # an empty risk-of-bias file: its tools are reported missing
-        RobFile(tools={}, studies=[]) if model is RobFile and raw is None
-        else _parse(model, _without_unknown_keys(raw, name, lines, keys, cited), lines, name, problems)
-        for model, name, raw, lines in files)
+
+    def parse(name: str, model: type[_Model]):
+        raw, lines = parsed[name]
+        if model is RobFile and raw is None:  # an empty risk-of-bias file: its tools are reported missing
+            return RobFile(tools={}, studies=[])
+        return _parse(model, _without_unknown_keys(raw, name, lines, keys, cited), lines, name, problems)
+
+    sf, of, tf, rf = (parse(name, model) for name, model in MODELS.items())
+    studies_lines, outcomes_lines, trials_lines, rob_lines = (parsed[name][1] for name in MODELS)
     if sf is None:  # the other files refer to the studies: nothing more can be checked
         raise DataError(cited.messages + problems.messages)
 
@@ -763,16 +764,12 @@ def check(
 
 
 @functools.lru_cache(maxsize=4)
-def _load(studies_text: str, outcomes_text: str, trials_text: str, bib_text: str, rob_text: str) -> Evidence | DataError:
+def _load(texts: tuple[tuple[str, str], ...]) -> Evidence | DataError:
+    """``texts``: the (file, text) pairs of the data files and references.bib."""
+    text = dict(texts)
     try:
-        keys = bib_keys(bib_text)
-        return check(
-            *read_yaml(studies_text, STUDIES_FILE),
-            *read_yaml(outcomes_text, OUTCOMES_FILE),
-            *read_yaml(trials_text, TRIALS_FILE),
-            keys,
-            *read_yaml(rob_text, ROB_FILE),
-        )
+        keys = bib_keys(text[BIB_FILE])
+        return check({name: read_yaml(text[name], name) for name in MODELS}, keys)
     except DataError as exc:
         return exc
 
@@ -791,7 +788,7 @@ def load() -> Evidence:
     The files are read on every call (a few kB) and parsed and checked only when their content
     changed since an earlier call: once per build, again after an edit under ``make serve``.
     """
-    result = _load(_read(STUDIES_FILE), _read(OUTCOMES_FILE), _read(TRIALS_FILE), _read(BIB_FILE), _read(ROB_FILE))
+    result = _load(tuple((name, _read(name)) for name in (STUDIES_FILE, OUTCOMES_FILE, TRIALS_FILE, BIB_FILE, ROB_FILE)))
     if isinstance(result, DataError):
         raise result
     return result
