@@ -133,6 +133,11 @@ def _cite(keys) -> str:
     return f"[{'; '.join('@' + k for k in keys)}]"
 
 
+def _sources(quote: str | None, keys) -> str:
+    """A quotation from the source, if any, then its citation (if any): the end of a reason."""
+    return (f' Quoted: “{cell(quote)}”' if quote else "") + (f" {_cite(keys)}" if keys else "")
+
+
 def _study(ev: data.Evidence, sid: str, page: str) -> str:
     """The study's name, linked to its row (or account) on ``page``."""
     return f"[{cell(ev.studies[sid].study)}]({page}#study-{sid})"
@@ -310,20 +315,15 @@ def risk_of_bias(ev: data.Evidence, here: str | None) -> etree.Element:
                                     f"overall {html.escape(r.overall)})")
             items = _el(box, "ul")
             for d in r.domains:
-                quote = f' Quoted: “{cell(d.quote)}”' if d.quote else ""
-                cites = f" {_cite(d.cite)}" if d.cite else ""
-                _el(items, "li", {"data-domain": d.domain},
-                    f"**{html.escape(d.domain.capitalize())}: {_judgement(d.judgement)}.** {cell(d.support)}{quote}{cites}")
+                _el(items, "li", {"data-domain": d.domain}, f"**{html.escape(d.domain.capitalize())}: "
+                    f"{_judgement(d.judgement)}.** {cell(d.support)}{_sources(d.quote, d.cite)}")
     single = [r for r in robs if r.tool == "none"]
     if single:
         _el(root, "p", {"class": "rob__none-head"}, "**No tool applies** (no comparison to judge):")
         items = _el(root, "ul", {"class": "rob__none", "data-search-exclude": ""})  # found by the line above
         for r in single:
-            quote = f' Quoted: “{cell(r.quote)}”' if r.quote else ""
-            cites = f" {_cite(r.cite)}" if r.cite else ""
             _el(items, "li", {"id": f"rob-{r.study}", "data-study": r.study, "data-tool": "none"},
-                f"{_study(ev, r.study, details)}: {cell(r.comparison)}. "
-                f"{cell(r.reason or '')}{quote}{cites}")
+                f"{_study(ev, r.study, details)}: {cell(r.comparison)}. {cell(r.reason or '')}{_sources(r.quote, r.cite)}")
     return root
 
 
@@ -505,11 +505,10 @@ def trials_table(ev: data.Evidence, here: str | None) -> etree.Element:
                   ("Registry number", "Title as registered", "Phase", "Design", "Participants", "Cell source",
                    "Status", "Results posted", "Published study"))
     for t in ev.trials:
-        cites = f" {_cite(t.cite)}" if t.cite else ""
         n = "not reported" if t.enrolment is None else f"{t.enrolment} ({t.enrolment_type})"
         published = _study(ev, t.study, studies_link) if t.study else "None linked"
         _row(body, {"id": t.id.lower(), "data-trial": t.id},
-             f"{html.escape(t.id)}<br>{html.escape(t.registry)}, read {t.checked.isoformat()}{cites}", (
+             f"{html.escape(t.id)}<br>{html.escape(t.registry)}, read {t.checked.isoformat()}{_sources(None, t.cite)}", (
                  ("Title as registered", cell(t.title)), ("Phase", cell(t.phase)), ("Design", cell(t.design)),
                  ("Participants", n), ("Cell source", cell(t.cell_source)), ("Status", cell(t.status)),
                  ("Results posted", "Yes" if t.results_posted else "No"), ("Published study", published)))
