@@ -87,7 +87,7 @@ def _strings(value) -> bool:
 
 
 def Whole(minimum: int, what: str):  # noqa: N802 - a type
-    return _rule(int, "whole", lambda v: _number(v) and isinstance(v, int) and v >= minimum,
+    return _rule(int, "whole", lambda v: isinstance(v, int) and not isinstance(v, bool) and v >= minimum,
                  "must be {what}, not {value}", what=what)
 
 

@@ -384,11 +384,13 @@ def _in_sentence(name: str) -> str:
     return name[:1].lower() + name[1:] if name[1:2].islower() else name
 
 
-def _svg(cls: str, width: int, title_id: str, title: str, **aria: str) -> etree.Element:
+def _svg(cls: str, width: int, title_id: str, title: str, labelledby: str, describedby: str | None = None):
     """An SVG drawing with its title; ``_svg_html`` gives it its height once drawn. Its text is
     excluded from search: the caption and the table or text alternative are found instead."""
+    described = {"aria-describedby": describedby} if describedby else {}
     svg = _el(None, "svg", {"class": cls, "data-search-exclude": "", "viewBox": "", "width": width, "height": "",
-                            "role": "img", **aria, "xmlns": "http://www.w3.org/2000/svg"})
+                            "role": "img", "aria-labelledby": labelledby, **described,
+                            "xmlns": "http://www.w3.org/2000/svg"})
     _el(svg, "title", {"id": title_id}, title)
     return svg
 
@@ -414,7 +416,7 @@ def forest_svg(ev: data.Evidence, g: data.Graded, comparison: data.Comparison) -
                      RiskRatio(p.estimate, p.low, p.high, False)))
     svg = _svg("forest__svg", width, f"{ident}-title",
                f"Forest plot: {o.outcome}, {comparison.arm} against {comparison.control}",
-               **{"aria-labelledby": f"{ident}-title {ident}-desc"})
+               f"{ident}-title {ident}-desc")
     desc = "; ".join(f"{name}: risk ratio {'not estimable' if rr is None else interval_text(rr.estimate, rr.low, rr.high)}"
                      for _kind, name, rr in rows)
     _el(svg, "desc", {"id": f"{ident}-desc"}, f"{desc}.")
@@ -539,7 +541,7 @@ def map_svg(ev: data.Evidence) -> str:
     svg = _svg("evidence-map__svg", width, "evidence-map-title",
                f"Evidence map: {len(studies)} clinical studies by evidence strength and size, "
                f"and {pre.studies} animal studies",
-               **{"aria-labelledby": "evidence-map-title", "aria-describedby": "evidence-map-caption"})
+               "evidence-map-title", "evidence-map-caption")
     y = 16
     for x, kind, text in ((0, "umbilical", "Umbilical cord cells"), (170, "other", "Other cell sources")):
         _el(svg, "rect", {"class": f"em-bar em-bar--{kind}", "x": x, "y": y - 10, "width": 18, "height": 11})
