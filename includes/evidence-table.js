@@ -21,7 +21,6 @@
 
   function cellValue(row, index, type) {
     var cell = row.children[index];
-    if (!cell) return type === "number" ? -Infinity : "";
     var raw = cell.hasAttribute("data-sort-value") ? cell.getAttribute("data-sort-value") : cell.textContent;
     if (type === "number") {
       var n = parseFloat(raw);
@@ -53,6 +52,21 @@
       if (th === header) th.setAttribute("aria-sort", direction);
       else th.removeAttribute("aria-sort");
     });
+  }
+
+  // A labelled <select> in its wrapper (a filter, or the "Sort by" menu).
+  function labelledSelect(id, text, into) {
+    var wrapper = document.createElement("div");
+    wrapper.className = "evidence-table__filter";
+    var label = document.createElement("label");
+    label.htmlFor = id;
+    label.textContent = text;
+    var select = document.createElement("select");
+    select.id = id;
+    wrapper.appendChild(label);
+    wrapper.appendChild(select);
+    into.appendChild(wrapper);
+    return select;
   }
 
   function addSortButtons(table) {
@@ -107,24 +121,14 @@
         if (v && values.indexOf(v) < 0) values.push(v);
       });
       values.sort(function (a, b) { return a.localeCompare(b); });
-      var id = table.id + "-filter-" + filter.key;
-      var wrapper = document.createElement("div");
-      wrapper.className = "evidence-table__filter";
-      var label = document.createElement("label");
-      label.htmlFor = id;
-      label.textContent = filter.label;
-      var select = document.createElement("select");
-      select.id = id;
+      var select = labelledSelect(table.id + "-filter-" + filter.key, filter.label, box);
       select.name = filter.key;
       select.appendChild(new Option("All", ""));
       values.forEach(function (v) { select.appendChild(new Option(v, v)); });
       select.addEventListener("change", apply);
       selects.push(select);
-      wrapper.appendChild(label);
-      wrapper.appendChild(select);
-      box.appendChild(wrapper);
     });
-    box.appendChild(sortMenu(table));
+    sortMenu(table, box);
     box.appendChild(status);
     container.insertBefore(box, container.firstChild);
     apply();
@@ -132,15 +136,8 @@
 
   // "Sort by" menu: the header buttons' choices in one control, usable when the header row
   // is hidden (cards on narrow screens).
-  function sortMenu(table) {
-    var id = table.id + "-sort";
-    var wrapper = document.createElement("div");
-    wrapper.className = "evidence-table__filter";
-    var label = document.createElement("label");
-    label.htmlFor = id;
-    label.textContent = "Sort by";
-    var select = document.createElement("select");
-    select.id = id;
+  function sortMenu(table, box) {
+    var select = labelledSelect(table.id + "-sort", "Sort by", box);
     select.appendChild(new Option("Order of the table", ""));
     var headers = table.tHead.querySelectorAll("th[data-sort]");
     Array.prototype.forEach.call(headers, function (th) {
@@ -156,9 +153,6 @@
       var th = parts[0] ? table.tHead.querySelector("th[data-field='" + parts[0] + "']") : null;
       sortBy(table, th, parts[1] || "ascending");
     });
-    wrapper.appendChild(label);
-    wrapper.appendChild(select);
-    return wrapper;
   }
 
   function enhance(root) {

@@ -516,6 +516,14 @@ def test_page_mistakes_name_file_and_line(messages, text, line, problem):
     assert all("Traceback" not in m for m in messages)
 
 
+def test_page_mistakes_count_lines_in_the_page_file_front_matter_included(messages):
+    """In a build the source hook gives the page's file; a message counts its lines from the first."""
+    text = "# T\n\n/// evidence-tabel\n///\n"
+    with context.rendering("docs/nowhere.md", "---\ntitle: T\n---\n" + text):
+        markdown.markdown(text, extensions=EXTENSIONS)
+    assert any(m.startswith("docs/nowhere.md:6: '/// evidence-tabel' was not drawn") for m in messages), messages
+
+
 def test_an_unknown_key_in_the_data_is_reported_once_and_left_out(tmp_path, messages):
     root = _data_copy(tmp_path)
     path = root / "data/studies.yaml"

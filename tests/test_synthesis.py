@@ -332,6 +332,9 @@ def test_summary_and_trials_fit_375px(browser, base_url, scheme):
         svg = pg.locator("#evidence-map-figure svg")
         box = svg.bounding_box()
         assert box["x"] >= 0 and box["x"] + box["width"] <= 375
+        # every line of the map's text, the wrapped label headings too, ends inside the drawing
+        ends = pg.eval_on_selector_all("#evidence-map-figure svg text", "els => els.map(e => e.getBBox().x + e.getBBox().width)")
+        assert max(ends) <= 360, max(ends)  # the drawing's viewBox is 360 units wide
         # the map's ink is the page's text colour in either scheme, and differs from its background
         fill, text, bg = pg.evaluate(
             """() => {

@@ -69,63 +69,47 @@ def _text(value):
     return " ".join(str(value).split())
 
 
-def _keys(value):
-    """A list of keys; empty here only when every key was unknown and left out (and reported)."""
-    if not isinstance(value, list) or not all(isinstance(k, str) and k.strip() for k in value):
-        _fail("keys", "cite must be a list of references.bib keys, e.g. [wang2013umbilical]")
-    return [k.strip() for k in value]
+def _rule(base, kind: str, ok, message: str, convert=None, **ctx):
+    """``base`` checked by ``ok(value)``, else the editor's ``message``; then ``convert(value)``."""
+    def check(value):
+        if not ok(value):
+            _fail(kind, message, value=repr(value), **ctx)
+        return convert(value) if convert else value
+    return Annotated[base, BeforeValidator(check)]
 
 
-def _checked(value):
-    if not isinstance(value, list) or not value or not all(isinstance(c, str) and c.strip() for c in value):
-        _fail("checked", "checked must be a list of the sources read for this row (one address or "
-                         "references.bib key per line, each starting with '- ')")
-    return value
+def _number(value) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def _strings(value) -> bool:
+    return isinstance(value, list) and all(isinstance(k, str) and k.strip() for k in value)
 
 
 def Whole(minimum: int, what: str):  # noqa: N802 - a type
-    def check(value):
-        if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
-            _fail("whole", "must be {what}, not {value}", what=what, value=repr(value))
-        return value
-    return Annotated[int, BeforeValidator(check)]
+    return _rule(int, "whole", lambda v: isinstance(v, int) and not isinstance(v, bool) and v >= minimum,
+                 "must be {what}, not {value}", what=what)
 
 
 def OneOf(*choices, what: str | None = None):  # noqa: N802 - a type
-    def check(value):
-        if isinstance(value, bool) or value not in choices:
-            _fail("one_of", "must be {what}, not {value}", value=repr(value),
-                  what=what or "one of " + ", ".join(str(c) for c in choices))
-        return value
-    return Annotated[type(choices[0]), BeforeValidator(check)]
-
-
-def _date(value):
-    if not isinstance(value, dt.date) or isinstance(value, dt.datetime):
-        _fail("date", "must be an ISO date such as 2026-11-30, not {value}", value=repr(value))
-    return value
-
-
-def _bool(value):
-    if not isinstance(value, bool):
-        _fail("bool", "must be true or false")
-    return value
-
-
-def _ratio(value):
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
-        _fail("ratio", "must be a positive number such as 1.10, not {value}", value=repr(value))
-    return float(value)
+    return _rule(type(choices[0]), "one_of", lambda v: not isinstance(v, bool) and v in choices,
+                 "must be {what}, not {value}", what=what or "one of " + ", ".join(str(c) for c in choices))
 
 
 Text = Annotated[str, BeforeValidator(_text)]
-Keys = Annotated[list[str], BeforeValidator(_keys)]
-Date = Annotated[dt.date, BeforeValidator(_date)]
-Flag = Annotated[bool, BeforeValidator(_bool)]
-Ratio = Annotated[float, BeforeValidator(_ratio)]
+# a list of keys; empty here only when every key was unknown and left out (and reported)
+Keys = _rule(list[str], "keys", _strings, "cite must be a list of references.bib keys, e.g. [wang2013umbilical]",
+             lambda v: [k.strip() for k in v])
+Checked = _rule(list[str], "checked", lambda v: _strings(v) and bool(v),
+                "checked must be a list of the sources read for this row (one address or references.bib key per "
+                "line, each starting with '- ')")
+Date = _rule(dt.date, "date", lambda v: isinstance(v, dt.date) and not isinstance(v, dt.datetime),
+             "must be an ISO date such as 2026-11-30, not {value}")
+Flag = _rule(bool, "bool", lambda v: isinstance(v, bool), "must be true or false")
+Ratio = _rule(float, "ratio", lambda v: _number(v) and v > 0, "must be a positive number such as 1.10, not {value}",
+              float)
 Count = Whole(0, "a whole number")
 Positive = Whole(1, "a whole number of at least 1")
-Checked = Annotated[list[str], BeforeValidator(_checked)]
 
 
 class _Model(BaseModel):
@@ -697,20 +681,21 @@ def _check_outcome(o: Outcome, comparison: Comparison, studies: dict[str, Study]
     return Graded(o, start, len(o.studies), participants, rob_levels, rob_basis)
 
 
-def check(
-    studies_raw, studies_lines, outcomes_raw, outcomes_lines, trials_raw, trials_lines, keys: frozenset[str],
-    rob_raw, rob_lines,
-) -> Evidence:
-    """Validate the parsed files together; raise DataError listing every problem."""
+MODELS = {STUDIES_FILE: StudiesFile, OUTCOMES_FILE: OutcomesFile, TRIALS_FILE: TrialsFile, ROB_FILE: RobFile}
+
+
+def check(parsed: dict[str, tuple[Any, dict[tuple, int]]], keys: frozenset[str]) -> Evidence:
+    """Validate the parsed files (``{file: (data, lines)}``) together; raise DataError listing every problem."""
     problems, cited = _Problems(), _Problems()  # cited: unknown keys, left out of the pages
-    files = ((StudiesFile, STUDIES_FILE, studies_raw, studies_lines),
-             (OutcomesFile, OUTCOMES_FILE, outcomes_raw, outcomes_lines),
-             (TrialsFile, TRIALS_FILE, trials_raw, trials_lines),
-             (RobFile, ROB_FILE, rob_raw, rob_lines))
-    sf, of, tf, rf = (  # an empty risk-of-bias file: its tools are reported missing
-        RobFile(tools={}, studies=[]) if model is RobFile and raw is None
-        else _parse(model, _without_unknown_keys(raw, name, lines, keys, cited), lines, name, problems)
-        for model, name, raw, lines in files)
+
+    def parse(name: str, model: type[_Model]):
+        raw, lines = parsed[name]
+        if model is RobFile and raw is None:  # an empty risk-of-bias file: its tools are reported missing
+            return RobFile(tools={}, studies=[])
+        return _parse(model, _without_unknown_keys(raw, name, lines, keys, cited), lines, name, problems)
+
+    sf, of, tf, rf = (parse(name, model) for name, model in MODELS.items())
+    studies_lines, outcomes_lines, trials_lines, rob_lines = (parsed[name][1] for name in MODELS)
     if sf is None:  # the other files refer to the studies: nothing more can be checked
         raise DataError(cited.messages + problems.messages)
 
@@ -779,16 +764,12 @@ def check(
 
 
 @functools.lru_cache(maxsize=4)
-def _load(studies_text: str, outcomes_text: str, trials_text: str, bib_text: str, rob_text: str) -> Evidence | DataError:
+def _load(texts: tuple[tuple[str, str], ...]) -> Evidence | DataError:
+    """``texts``: the (file, text) pairs of the data files and references.bib."""
+    text = dict(texts)
     try:
-        keys = bib_keys(bib_text)
-        return check(
-            *read_yaml(studies_text, STUDIES_FILE),
-            *read_yaml(outcomes_text, OUTCOMES_FILE),
-            *read_yaml(trials_text, TRIALS_FILE),
-            keys,
-            *read_yaml(rob_text, ROB_FILE),
-        )
+        keys = bib_keys(text[BIB_FILE])
+        return check({name: read_yaml(text[name], name) for name in MODELS}, keys)
     except DataError as exc:
         return exc
 
@@ -807,7 +788,7 @@ def load() -> Evidence:
     The files are read on every call (a few kB) and parsed and checked only when their content
     changed since an earlier call: once per build, again after an edit under ``make serve``.
     """
-    result = _load(_read(STUDIES_FILE), _read(OUTCOMES_FILE), _read(TRIALS_FILE), _read(BIB_FILE), _read(ROB_FILE))
+    result = _load(tuple((name, _read(name)) for name in (STUDIES_FILE, OUTCOMES_FILE, TRIALS_FILE, BIB_FILE, ROB_FILE)))
     if isinstance(result, DataError):
         raise result
     return result

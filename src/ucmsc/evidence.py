@@ -15,6 +15,7 @@ import html
 import math
 import posixpath
 import re
+import textwrap
 import xml.etree.ElementTree as etree
 from dataclasses import dataclass
 
@@ -120,8 +121,22 @@ def _table(parent, attrs: dict, heads, caption: str | None = None) -> etree.Elem
     return _el(table, "tbody")
 
 
+def _row(body, attrs: dict, head: str, cells) -> etree.Element:
+    """A body row: its row header, then a cell per ``(label, text)`` or ``(label, text, attrs)``."""
+    row = _el(body, "tr", attrs)
+    _el(row, "th", {"scope": "row"}, head)
+    for label, text, *extra in cells:
+        _el(row, "td", {"data-label": label, **(extra[0] if extra else {})}, text)
+    return row
+
+
 def _cite(keys) -> str:
     return f"[{'; '.join('@' + k for k in keys)}]"
+
+
+def _sources(quote: str | None, keys) -> str:
+    """A quotation from the source, if any, then its citation (if any): the end of a reason."""
+    return (f' Quoted: “{cell(quote)}”' if quote else "") + (f" {_cite(keys)}" if keys else "")
 
 
 def _study(ev: data.Evidence, sid: str, page: str) -> str:
@@ -194,11 +209,6 @@ RISK_OF_BIAS_PAGE = "evidence/risk-of-bias.md"  # the page that holds it
 def _sof_row(ev: data.Evidence, g: data.Graded, comparison: data.Comparison, studies_link: str, rob_link: str,
              body: etree.Element) -> None:
     o = g.outcome
-    row = _el(body, "tr", {
-        "id": f"sof-{o.id}", "data-outcome": o.id, "data-comparison": comparison.id, "data-studies": g.n_studies,
-        "data-participants": g.participants, "data-certainty": o.certainty,
-    })
-    _el(row, "th", {"scope": "row"}, cell(o.outcome))
     if o.studies:
         lines = []
         for sid in o.studies:
@@ -212,8 +222,6 @@ def _sof_row(ev: data.Evidence, g: data.Graded, comparison: data.Comparison, stu
         who = f"**No RA study.** {cell(o.external)}"
     else:
         who = "**No study** in the evidence table reported this outcome."
-    _el(row, "td", {"data-label": "Studies and participants"}, who)
-    _el(row, "td", {"data-label": _effect_head(comparison)}, f"{cell(o.effect)}<br>*Interval:* {cell(o.interval)}")
     judged = []
     for sid in o.studies:
         rob = ev.risk_of_bias.get(sid)
@@ -224,7 +232,6 @@ def _sof_row(ev: data.Evidence, g: data.Graded, comparison: data.Comparison, stu
         computed = f"−{g.rob_levels} level{'' if g.rob_levels == 1 else 's'}" if g.rob_levels else "none"
         rob_cell += (f"<br>*Per study* ([judgements]({rob_link}#{RISK_OF_BIAS_ANCHOR})): " + "; ".join(judged)
                      + f"<br>*Downgrade computed from them:* {computed}")
-    _el(row, "td", {"data-label": "Risk of bias"}, rob_cell)
     if o.certainty == "none":
         grade = ("**Not graded**: no comparative estimate" if comparison.kind == "single-group"
                  else "**Not graded**: no data")
@@ -233,7 +240,11 @@ def _sof_row(ev: data.Evidence, g: data.Graded, comparison: data.Comparison, stu
         reasons = "".join(f"<br>{html.escape(d.domain.capitalize())} −{d.levels}: {cell(d.reason)}" for d in o.downgrades)
         grade = (f'<span class="sof__grade" aria-hidden="true">{SYMBOLS[o.certainty]}</span> '
                  f"**{o.certainty.capitalize()}**<br>Starts {g.start} ({start}){reasons}")
-    _el(row, "td", {"data-label": "Certainty"}, grade)
+    _row(body, {"id": f"sof-{o.id}", "data-outcome": o.id, "data-comparison": comparison.id,
+                "data-studies": g.n_studies, "data-participants": g.participants, "data-certainty": o.certainty},
+         cell(o.outcome), (("Studies and participants", who),
+                           (_effect_head(comparison), f"{cell(o.effect)}<br>*Interval:* {cell(o.interval)}"),
+                           ("Risk of bias", rob_cell), ("Certainty", grade)))
 
 
 def summary_of_findings(ev: data.Evidence, here: str | None) -> etree.Element:
@@ -292,14 +303,12 @@ def risk_of_bias(ev: data.Evidence, here: str | None) -> etree.Element:
                       ("Study", *(html.escape(d.domain.capitalize()) for d in group[0].domains), "Overall"),
                       f"**{html.escape(name)}**")
         for r in group:
-            row = _el(body, "tr", {"id": f"rob-{r.study}", "data-study": r.study, "data-tool": r.tool,
-                                   "data-overall": r.overall})
-            _el(row, "th", {"scope": "row"}, f"{_study(ev, r.study, details)}<br>{cell(r.comparison)}")
-            for d in r.domains:
-                _el(row, "td", {"data-label": d.domain.capitalize(), "data-judgement": d.judgement},
-                    _judgement(d.judgement))
-            _el(row, "td", {"data-label": "Overall", "data-judgement": r.overall, "class": "rob__overall"},
-                f"**{_judgement(r.overall)}**<br>{cell(r.overall_reason or '')}")
+            _row(body, {"id": f"rob-{r.study}", "data-study": r.study, "data-tool": r.tool, "data-overall": r.overall},
+                 f"{_study(ev, r.study, details)}<br>{cell(r.comparison)}",
+                 [*((d.domain.capitalize(), _judgement(d.judgement), {"data-judgement": d.judgement})
+                    for d in r.domains),
+                  ("Overall", f"**{_judgement(r.overall)}**<br>{cell(r.overall_reason or '')}",
+                   {"data-judgement": r.overall, "class": "rob__overall"})])
         for r in group:
             # the reasons are read on the page; search finds the table by its caption and header
             box = _el(root, "details", {"class": "rob__why", "id": f"rob-why-{r.study}", "data-search-exclude": ""})
@@ -307,20 +316,15 @@ def risk_of_bias(ev: data.Evidence, here: str | None) -> etree.Element:
                                     f"overall {html.escape(r.overall)})")
             items = _el(box, "ul")
             for d in r.domains:
-                quote = f' Quoted: “{cell(d.quote)}”' if d.quote else ""
-                cites = f" {_cite(d.cite)}" if d.cite else ""
-                _el(items, "li", {"data-domain": d.domain},
-                    f"**{html.escape(d.domain.capitalize())}: {_judgement(d.judgement)}.** {cell(d.support)}{quote}{cites}")
+                _el(items, "li", {"data-domain": d.domain}, f"**{html.escape(d.domain.capitalize())}: "
+                    f"{_judgement(d.judgement)}.** {cell(d.support)}{_sources(d.quote, d.cite)}")
     single = [r for r in robs if r.tool == "none"]
     if single:
         _el(root, "p", {"class": "rob__none-head"}, "**No tool applies** (no comparison to judge):")
         items = _el(root, "ul", {"class": "rob__none", "data-search-exclude": ""})  # found by the line above
         for r in single:
-            quote = f' Quoted: “{cell(r.quote)}”' if r.quote else ""
-            cites = f" {_cite(r.cite)}" if r.cite else ""
             _el(items, "li", {"id": f"rob-{r.study}", "data-study": r.study, "data-tool": "none"},
-                f"{_study(ev, r.study, details)}: {cell(r.comparison)}. "
-                f"{cell(r.reason or '')}{quote}{cites}")
+                f"{_study(ev, r.study, details)}: {cell(r.comparison)}. {cell(r.reason or '')}{_sources(r.quote, r.cite)}")
     return root
 
 
@@ -380,67 +384,77 @@ def _in_sentence(name: str) -> str:
     return name[:1].lower() + name[1:] if name[1:2].islower() else name
 
 
+def _svg(cls: str, width: int, title_id: str, title: str, labelledby: str, describedby: str | None = None):
+    """An SVG drawing with its title; ``_svg_html`` gives it its height once drawn. Its text is
+    excluded from search: the caption and the table or text alternative are found instead."""
+    described = {"aria-describedby": describedby} if describedby else {}
+    svg = _el(None, "svg", {"class": cls, "data-search-exclude": "", "viewBox": "", "width": width, "height": "",
+                            "role": "img", "aria-labelledby": labelledby, **described,
+                            "xmlns": "http://www.w3.org/2000/svg"})
+    _el(svg, "title", {"id": title_id}, title)
+    return svg
+
+
+def _svg_html(svg: etree.Element, height: int) -> str:
+    svg.set("viewBox", f"0 0 {svg.get('width')} {height}")
+    svg.set("height", str(height))
+    return etree.tostring(svg, encoding="unicode")
+
+
 def forest_svg(ev: data.Evidence, g: data.Graded, comparison: data.Comparison) -> str:
     """A forest plot as SVG: per study a square at the risk ratio and a line for its 95% CI,
     then the published pooled estimate (a diamond), on a log axis with a line at 1. Drawn in
     ``currentColor`` (light and dark schemes, print); text is 14 units in a 360-unit-wide view,
     at least 12 px wherever the figure is 310 px wide or more."""
-    o, esc = g.outcome, html.escape
+    o, ident = g.outcome, f"forest-{slug(g.outcome.id)}"
     width, left, plot_w = 360, 12, 336
-    parts, y = [], 18
-    one = _x(1.0, left, plot_w)
-    rows = []
-    for arm in o.forest:
-        rr = arm_ratio(arm)
-        name = f"{_short_name(ev.studies[arm.study].study)}, {arm.timepoint}"
-        rows.append(("study", name, rr, arm))
+    rows = [("study", f"{_short_name(ev.studies[arm.study].study)}, {arm.timepoint}", arm_ratio(arm))
+            for arm in o.forest]
     if o.pooled is not None:
         p = o.pooled
-        rows.append(("pooled", f"Meta-analysis, {p.trials} trials (published)", RiskRatio(p.estimate, p.low, p.high, False), None))
-    for kind, name, rr, arm in rows:
+        rows.append(("pooled", f"Meta-analysis, {p.trials} trials (published)",
+                     RiskRatio(p.estimate, p.low, p.high, False)))
+    svg = _svg("forest__svg", width, f"{ident}-title",
+               f"Forest plot: {o.outcome}, {comparison.arm} against {comparison.control}",
+               f"{ident}-title {ident}-desc")
+    desc = "; ".join(f"{name}: risk ratio {'not estimable' if rr is None else interval_text(rr.estimate, rr.low, rr.high)}"
+                     for _kind, name, rr in rows)
+    _el(svg, "desc", {"id": f"{ident}-desc"}, f"{desc}.")
+    one, y = f"{_x(1.0, left, plot_w):.1f}", 18
+    for kind, name, rr in rows:
         value = "not estimable" if rr is None else interval_text(rr.estimate, rr.low, rr.high).replace("95% CI ", "")
-        parts.append(f'<text x="0" y="{y}">{esc(name)}</text>')
-        parts.append(f'<text x="{width}" y="{y + 16}" text-anchor="end" class="forest__value">{esc(value)}</text>')
+        _el(svg, "text", {"x": 0, "y": y}, name)
+        _el(svg, "text", {"x": width, "y": y + 16, "text-anchor": "end", "class": "forest__value"}, value)
         line_y = y + 30
-        parts.append(f'<line class="forest__null" x1="{one:.1f}" x2="{one:.1f}" y1="{line_y - 10}" y2="{line_y + 10}" '
-                     'stroke="currentColor" stroke-dasharray="3 2"/>')
+        _el(svg, "line", {"class": "forest__null", "x1": one, "x2": one, "y1": line_y - 10, "y2": line_y + 10,
+                          "stroke": "currentColor", "stroke-dasharray": "3 2"})
         if rr is not None:
-            x1, x2, xm = _x(rr.low, left, plot_w), _x(rr.high, left, plot_w), _x(rr.estimate, left, plot_w)
-            parts.append(f'<line class="forest__ci" x1="{x1:.1f}" x2="{x2:.1f}" y1="{line_y}" y2="{line_y}" '
-                         'stroke="currentColor" stroke-width="2"/>')
+            x1, x2, xm = (_x(v, left, plot_w) for v in (rr.low, rr.high, rr.estimate))
+            _el(svg, "line", {"class": "forest__ci", "x1": f"{x1:.1f}", "x2": f"{x2:.1f}", "y1": line_y, "y2": line_y,
+                              "stroke": "currentColor", "stroke-width": 2})
             for edge, beyond, sign in ((x1, rr.low < AXIS[0], -1), (x2, rr.high > AXIS[1], 1)):
                 if beyond:  # an arrow: the interval goes on beyond the axis
-                    parts.append(f'<path d="M{edge:.1f} {line_y}l{-6 * sign} -5v10z" fill="currentColor"/>')
+                    _el(svg, "path", {"d": f"M{edge:.1f} {line_y}l{-6 * sign} -5v10z", "fill": "currentColor"})
             if kind == "pooled":
-                parts.append(f'<path class="forest__diamond" d="M{x1:.1f} {line_y}L{xm:.1f} {line_y - 7}'
-                             f'L{x2:.1f} {line_y}L{xm:.1f} {line_y + 7}Z" fill="none" stroke="currentColor" stroke-width="2"/>')
+                _el(svg, "path", {"class": "forest__diamond", "d": f"M{x1:.1f} {line_y}L{xm:.1f} {line_y - 7}"
+                                  f"L{x2:.1f} {line_y}L{xm:.1f} {line_y + 7}Z",
+                                  "fill": "none", "stroke": "currentColor", "stroke-width": 2})
             else:
-                parts.append(f'<rect class="forest__point" x="{xm - 5:.1f}" y="{line_y - 5}" width="10" height="10" '
-                             'fill="currentColor"/>')
+                _el(svg, "rect", {"class": "forest__point", "x": f"{xm - 5:.1f}", "y": line_y - 5, "width": 10,
+                                  "height": 10, "fill": "currentColor"})
         y += 52
     axis_y = y - 8
-    parts.append(f'<line x1="{left}" x2="{left + plot_w}" y1="{axis_y}" y2="{axis_y}" stroke="currentColor"/>')
+    _el(svg, "line", {"x1": left, "x2": left + plot_w, "y1": axis_y, "y2": axis_y, "stroke": "currentColor"})
     for tick in (0.01, 0.1, 1, 10, 100):
         x = _x(tick, left, plot_w)
         anchor = "start" if tick == AXIS[0] else "end" if tick == AXIS[1] else "middle"
-        parts.append(f'<line x1="{x:.1f}" x2="{x:.1f}" y1="{axis_y}" y2="{axis_y + 5}" stroke="currentColor"/>'
-                     f'<text x="{x - (left if anchor == "start" else 0):.1f}" y="{axis_y + 20}" '
-                     f'text-anchor="{anchor}">{tick:g}</text>')
+        _el(svg, "line", {"x1": f"{x:.1f}", "x2": f"{x:.1f}", "y1": axis_y, "y2": axis_y + 5, "stroke": "currentColor"})
+        _el(svg, "text", {"x": f"{x - (left if anchor == 'start' else 0):.1f}", "y": axis_y + 20,
+                          "text-anchor": anchor}, f"{tick:g}")
     y = axis_y + 40
-    parts.append(f'<text x="0" y="{y}">◀ Less often with {esc(comparison.arm or "")}</text>')
-    parts.append(f'<text x="{width}" y="{y + 18}" text-anchor="end">More often with {esc(comparison.arm or "")} ▶</text>')
-    height = y + 26
-    ident = f"forest-{slug(o.id)}"
-    title = f"Forest plot: {o.outcome}, {comparison.arm} against {comparison.control}"
-    desc = "; ".join(
-        f"{name}: risk ratio {'not estimable' if rr is None else interval_text(rr.estimate, rr.low, rr.high)}"
-        for _kind, name, rr, _arm in rows)
-    return (
-        f'<svg class="forest__svg" data-search-exclude viewBox="0 0 {width} {height}" width="{width}" height="{height}" role="img" '
-        f'aria-labelledby="{ident}-title {ident}-desc" xmlns="http://www.w3.org/2000/svg">'
-        f'<title id="{ident}-title">{esc(title)}</title><desc id="{ident}-desc">{esc(desc)}.</desc>'
-        + "".join(parts) + "</svg>"
-    )
+    _el(svg, "text", {"x": 0, "y": y}, f"◀ Less often with {comparison.arm or ''}")
+    _el(svg, "text", {"x": width, "y": y + 18, "text-anchor": "end"}, f"More often with {comparison.arm or ''} ▶")
+    return _svg_html(svg, y + 26)
 
 
 def forest_plot(ev: data.Evidence, here: str | None, raw, comparison: data.Comparison,
@@ -468,36 +482,29 @@ def forest_plot(ev: data.Evidence, here: str | None, raw, comparison: data.Compa
                              "aria-label": f"Numbers of the forest plot: {o.outcome}"},
                       ("Study", "Time point", cell(comparison.arm), cell(comparison.control), "Risk ratio (95% CI)",
                        "How the counts were obtained"))
+        arm_head, control_head, how = cell(comparison.arm), cell(comparison.control), "How the counts were obtained"
         for arm in o.forest:
             rr = arm_ratio(arm)
-            row = _el(body, "tr", {"data-study": arm.study})
-            _el(row, "th", {"scope": "row"}, _study(ev, arm.study, studies_link))
-            _el(row, "td", {"data-label": "Time point"}, cell(arm.timepoint))
-            _el(row, "td", {"data-label": cell(comparison.arm), "data-events": arm.events, "data-total": arm.total},
-                f"{arm.events} of {arm.total}")
-            _el(row, "td", {"data-label": cell(comparison.control), "data-events": arm.control_events,
-                            "data-total": arm.control_total}, f"{arm.control_events} of {arm.control_total}")
-            attrs = {"data-label": "Risk ratio (95% CI)"}
-            if rr is not None:
-                attrs.update({"data-rr": f"{rr.estimate:.6g}", "data-low": f"{rr.low:.6g}", "data-high": f"{rr.high:.6g}"})
-            text = "Not estimable (no events in either group)" if rr is None else interval_text(rr.estimate, rr.low, rr.high)
-            if rr is not None and rr.corrected:
-                text += ", with 0.5 added to each cell"
-            _el(row, "td", attrs, text)
-            _el(row, "td", {"data-label": "How the counts were obtained"},
-                f"{cell(arm.derived)} {_cite(arm.cite)}")
+            if rr is None:
+                ratio, ratio_attrs = "Not estimable (no events in either group)", {}
+            else:
+                ratio = interval_text(rr.estimate, rr.low, rr.high) + (", with 0.5 added to each cell" if rr.corrected
+                                                                       else "")
+                ratio_attrs = {"data-rr": f"{rr.estimate:.6g}", "data-low": f"{rr.low:.6g}", "data-high": f"{rr.high:.6g}"}
+            _row(body, {"data-study": arm.study}, _study(ev, arm.study, studies_link), (
+                ("Time point", cell(arm.timepoint)),
+                (arm_head, f"{arm.events} of {arm.total}", {"data-events": arm.events, "data-total": arm.total}),
+                (control_head, f"{arm.control_events} of {arm.control_total}",
+                 {"data-events": arm.control_events, "data-total": arm.control_total}),
+                ("Risk ratio (95% CI)", ratio, ratio_attrs),
+                (how, f"{cell(arm.derived)} {_cite(arm.cite)}")))
         if o.pooled is not None:
             p = o.pooled
-            row = _el(body, "tr", {"data-pooled": "true"})
-            _el(row, "th", {"scope": "row"}, f"Pooled: {p.trials} trials")
-            _el(row, "td", {"data-label": "Time point"}, "As published")
-            _el(row, "td", {"data-label": cell(comparison.arm)}, "Not given here")
-            _el(row, "td", {"data-label": cell(comparison.control)}, "Not given here")
-            _el(row, "td", {"data-label": "Risk ratio (95% CI)", "data-rr": f"{p.estimate}", "data-low": f"{p.low}",
-                            "data-high": f"{p.high}"},
-                f"{interval_text(p.estimate, p.low, p.high)}; I² {cell(p.i2)}")
-            _el(row, "td", {"data-label": "How the counts were obtained"},
-                f"{cell(p.note)} {_cite(p.cite)}")
+            _row(body, {"data-pooled": "true"}, f"Pooled: {p.trials} trials", (
+                ("Time point", "As published"), (arm_head, "Not given here"), (control_head, "Not given here"),
+                ("Risk ratio (95% CI)", f"{interval_text(p.estimate, p.low, p.high)}; I² {cell(p.i2)}",
+                 {"data-rr": f"{p.estimate}", "data-low": f"{p.low}", "data-high": f"{p.high}"}),
+                (how, f"{cell(p.note)} {_cite(p.cite)}")))
     return root
 
 
@@ -509,30 +516,14 @@ def trials_table(ev: data.Evidence, here: str | None) -> etree.Element:
                   ("Registry number", "Title as registered", "Phase", "Design", "Participants", "Cell source",
                    "Status", "Results posted", "Published study"))
     for t in ev.trials:
-        cites = f" {_cite(t.cite)}" if t.cite else ""
         n = "not reported" if t.enrolment is None else f"{t.enrolment} ({t.enrolment_type})"
         published = _study(ev, t.study, studies_link) if t.study else "None linked"
-        row = _el(body, "tr", {"id": t.id.lower(), "data-trial": t.id})
-        _el(row, "th", {"scope": "row"},
-            f"{html.escape(t.id)}<br>{html.escape(t.registry)}, read {t.checked.isoformat()}{cites}")
-        for h, value in (
-            ("Title as registered", cell(t.title)), ("Phase", cell(t.phase)), ("Design", cell(t.design)),
-            ("Participants", n), ("Cell source", cell(t.cell_source)), ("Status", cell(t.status)),
-            ("Results posted", "Yes" if t.results_posted else "No"), ("Published study", published),
-        ):
-            _el(row, "td", {"data-label": h}, value)
+        _row(body, {"id": t.id.lower(), "data-trial": t.id},
+             f"{html.escape(t.id)}<br>{html.escape(t.registry)}, read {t.checked.isoformat()}{_sources(None, t.cite)}", (
+                 ("Title as registered", cell(t.title)), ("Phase", cell(t.phase)), ("Design", cell(t.design)),
+                 ("Participants", n), ("Cell source", cell(t.cell_source)), ("Status", cell(t.status)),
+                 ("Results posted", "Yes" if t.results_posted else "No"), ("Published study", published)))
     return root
-
-
-def _wrap(text: str, width: int) -> list[str]:
-    lines, line = [], ""
-    for word in text.split():
-        if line and len(line) + 1 + len(word) > width:
-            lines.append(line)
-            line = word
-        else:
-            line = f"{line} {word}".strip()
-    return lines + [line] if line else lines
 
 
 def _short_name(study: str) -> str:
@@ -544,61 +535,56 @@ def _short_name(study: str) -> str:
 def map_svg(ev: data.Evidence) -> str:
     """The evidence map's SVG: one bar per study, grouped by label, length = patients; then one
     square per animal study. Colours are ``currentColor`` (the style sheet), for both schemes."""
-    studies, pre, esc = list(ev.studies.values()), ev.preclinical, html.escape
+    studies, pre = list(ev.studies.values()), ev.preclinical
     width, name_w, bar_w = 360, 118, 190
     biggest = max((s.n for s in studies), default=1)
-    parts, y = [], 16
-    parts.append(f'<rect class="em-bar em-bar--umbilical" x="0" y="{y - 10}" width="18" height="11"/>'
-                 f'<text x="24" y="{y}">Umbilical cord cells</text>'
-                 f'<rect class="em-bar em-bar--other" x="170" y="{y - 10}" width="18" height="11"/>'
-                 f'<text x="194" y="{y}">Other cell sources</text>')
+    svg = _svg("evidence-map__svg", width, "evidence-map-title",
+               f"Evidence map: {len(studies)} clinical studies by evidence strength and size, "
+               f"and {pre.studies} animal studies",
+               "evidence-map-title", "evidence-map-caption")
+    y = 16
+    for x, kind, text in ((0, "umbilical", "Umbilical cord cells"), (170, "other", "Other cell sources")):
+        _el(svg, "rect", {"class": f"em-bar em-bar--{kind}", "x": x, "y": y - 10, "width": 18, "height": 11})
+        _el(svg, "text", {"x": x + 24, "y": y}, text)
     y += 22
+
+    def heading(lines: list[str], y: int) -> None:
+        _el(svg, "line", {"class": "em-rule", "x1": 0, "x2": width, "y1": y - 14, "y2": y - 14})
+        for i, line in enumerate(lines):
+            _el(svg, "text", {"class": "em-head", "x": 0, "y": y + i * 15}, line)
+
     for label_id, label in ev.labels.items():
         group = [s for s in studies if s.label == label_id]
         if not group:
             continue
         y += 6
-        parts.append(f'<line class="em-rule" x1="0" x2="{width}" y1="{y - 14}" y2="{y - 14}"/>')
-        wrapped = _wrap(f"{label.short}: {label.name}", 52)
-        for i, line in enumerate(wrapped):
-            parts.append(f'<text class="em-head" x="0" y="{y + i * 15}">{esc(line)}</text>')
+        wrapped = textwrap.wrap(f"{label.short}: {label.name}", 52, break_long_words=False, break_on_hyphens=False)
+        heading(wrapped, y)
         y += (len(wrapped) - 1) * 15 + 20
         for s in group:
             w = max(2.0, bar_w * s.n / biggest)
             kind = "umbilical" if s.group == "umbilical" else "other"
-            parts.append(
-                f'<g class="em-study" data-study="{esc(s.id)}" data-n="{s.n}">'
-                f'<text x="0" y="{y}">{esc(_short_name(s.study))}</text>'
-                f'<text class="em-small" x="0" y="{y + 13}">{esc(s.source_filter)}</text>'
-                f'<rect class="em-bar em-bar--{kind}" x="{name_w}" y="{y - 10}" width="{w:.1f}" height="14"/>'
-                f'<text x="{name_w + w + 5:.1f}" y="{y + 1}">{s.n}</text></g>'
-            )
+            mark = _el(svg, "g", {"class": "em-study", "data-study": s.id, "data-n": s.n})
+            _el(mark, "text", {"x": 0, "y": y}, _short_name(s.study))
+            _el(mark, "text", {"class": "em-small", "x": 0, "y": y + 13}, s.source_filter)
+            _el(mark, "rect", {"class": f"em-bar em-bar--{kind}", "x": name_w, "y": y - 10, "width": f"{w:.1f}",
+                               "height": 14})
+            _el(mark, "text", {"x": f"{name_w + w + 5:.1f}", "y": y + 1}, str(s.n))
             y += 32
     y += 6  # the animal studies, beside the clinical ones
-    parts.append(f'<line class="em-rule" x1="0" x2="{width}" y1="{y - 14}" y2="{y - 14}"/>')
-    parts.append(f'<text class="em-head" x="0" y="{y}">Animal studies (one meta-analysis)</text>')
+    heading(["Animal studies (one meta-analysis)"], y)
     y += 12
     per_row, size, gap = 16, 14, 5
-    squares = []
+    squares = _el(svg, "g", {"class": "em-animal", "data-studies": pre.studies, "data-benefit": pre.benefit})
     for i in range(pre.studies):
         row, col = divmod(i, per_row)
-        kind = "umbilical" if i < pre.benefit else "other"
-        squares.append(f'<rect class="em-bar em-bar--{kind}" x="{col * (size + gap)}" '
-                       f'y="{y + row * (size + gap)}" width="{size}" height="{size}"/>')
-    parts.append(f'<g class="em-animal" data-studies="{pre.studies}" data-benefit="{pre.benefit}">{"".join(squares)}</g>')
+        _el(squares, "rect", {"class": f"em-bar em-bar--{'umbilical' if i < pre.benefit else 'other'}",
+                              "x": col * (size + gap), "y": y + row * (size + gap), "width": size, "height": size})
     y += math.ceil(pre.studies / per_row) * (size + gap) + 12
-    parts.append(f'<text x="0" y="{y}">{pre.benefit} of {pre.studies} reported benefit (filled);</text>')
+    _el(svg, "text", {"x": 0, "y": y}, f"{pre.benefit} of {pre.studies} reported benefit (filled);")
     y += 15
-    parts.append(f'<text x="0" y="{y}">{pre.arms} treatment arms in all.</text>')
-    height = y + 8
-    title = (f"Evidence map: {len(studies)} clinical studies by evidence strength and size, "
-             f"and {pre.studies} animal studies")
-    return (
-        f'<svg class="evidence-map__svg" data-search-exclude viewBox="0 0 {width} {height}" width="{width}" height="{height}" '
-        f'role="img" aria-labelledby="evidence-map-title" aria-describedby="evidence-map-caption" '
-        f'xmlns="http://www.w3.org/2000/svg"><title id="evidence-map-title">{esc(title)}</title>'
-        + "".join(parts) + "</svg>"
-    )
+    _el(svg, "text", {"x": 0, "y": y}, f"{pre.arms} treatment arms in all.")
+    return _svg_html(svg, y + 8)
 
 
 def evidence_map(ev: data.Evidence, here: str | None, raw) -> etree.Element:
@@ -880,16 +866,11 @@ class EvidenceExtension(BlocksExtension):
         self.report(f"{context.where(self._line(needle))}: {message}")
 
     def _line(self, needle: str) -> int | None:
-        page = context.current_page()
-        found = []
-        if page:
-            try:
-                text = context.resolve(page).read_text(encoding="utf-8")
-            except OSError:
-                text = ""
-            found = [i + 1 for i, line in enumerate(text.splitlines()) if needle in line]
-        if not found:  # the file is unknown: the line in the Markdown given
-            found = [i + 1 for i, line in enumerate(self.lines) if needle in line]
+        def find(lines: list[str]) -> list[int]:
+            return [i + 1 for i, line in enumerate(lines) if needle in line]
+
+        # in the page's file as the hook gives it; else (a test, a tool) in the Markdown given
+        found = find((context.current_source() or "").splitlines()) or find(self.lines)
         seen = sum(1 for m in self.reported if needle in m)
         return found[min(seen, len(found) - 1)] if found else None
 
