@@ -175,6 +175,10 @@ def build_seconds(config: Path, site_dir: Path) -> float:
     time, not wall time: the machines this runs on are shared, and wall time there measures
     the other users' load as much as the build."""
     env = dict(os.environ, NO_MKDOCS_2_WARNING="1")
+    # Python's default: the project's own modules (hooks/, src/ucmsc) compiled to .pyc once, as
+    # the installed packages were by pip. With PYTHONDONTWRITEBYTECODE set (some containers and
+    # CI images set it), they alone were compiled again in every build, and stock has none of them.
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
     command = [sys.executable, "-m", "mkdocs", "build", "--quiet", "-f", str(config), "-d", str(site_dir)]
     start = _children_cpu()
     done = subprocess.run(command, cwd=config.parent, env=env, capture_output=True, text=True, check=False)
