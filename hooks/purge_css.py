@@ -13,12 +13,12 @@ deleted); the project's own site.css is not. `mkdocs serve` (make serve) skips t
 live preview needs no Node; `make build` and `make test` run it. tests/test_purge_css.py checks
 that every class the built pages use keeps its rules, and the browser tests (axe, contrast,
 palette, search, tooltips) run on the purged site.
+Revisit on a Material or Zensical upgrade: the style sheets' names are Material's.
 
-Node and PurgeCSS cost about 0.3 s of CPU, a fifth of a clean build. Their result is kept in
+Node and PurgeCSS cost about 0.4 s of CPU, a quarter of a clean build. Their result is kept in
 .cache/purgecss/ beside mkdocs.yml (git-ignored; deleting it is always safe), under a hash of
 everything the run reads: the sheets, the pages and scripts, the settings, the PurgeCSS version
 and this file. An unchanged site takes its sheets from there; any change runs PurgeCSS again.
-Revisit on a Material or Zensical upgrade: the style sheets' names are Material's.
 """
 
 from __future__ import annotations
