@@ -251,8 +251,10 @@ def main(argv=None) -> int:
         f"from a save to the changed page served by make serve: {figures['save_to_served_page_s']:.2f} s "
         f"(stock Material {figures['stock_save_to_served_page_s']:.2f} s; wall time, median, the machine's other load included)"
     )
-    print(f"targets: clean build at most {TARGET_RATIO} x stock: " + ("met" if figures["ratio_to_stock"] <= TARGET_RATIO else "not met")
-          + "; a saved page served within 1 s: " + ("met" if figures["save_to_served_page_s"] <= 1.0 else "not met"))
+    met = {True: "met", False: "not met"}
+    print(f"targets: clean build at most {TARGET_RATIO} x stock: {met[figures['ratio_to_stock'] <= TARGET_RATIO]} with .cache/ kept, "
+          f"{met[figures['cold_ratio_to_stock'] <= TARGET_RATIO]} with no .cache/; "
+          f"a saved page served within 1 s: {met[figures['save_to_served_page_s'] <= 1.0]}")
     return 0  # a report, not a gate: timings vary with the machine and its load
 
 
