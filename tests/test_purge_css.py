@@ -4,6 +4,7 @@ the rest. Real PurgeCSS runs here (Node, node_modules from package-lock.json).""
 from __future__ import annotations
 
 import re
+import shutil
 import sys
 from pathlib import Path
 
@@ -101,3 +102,55 @@ def test_every_custom_property_in_use_is_still_defined(site):
                         if name not in defined and not fallback and name not in scripts})
     assert len(sheets) == 3 and "--md-hue" in css
     assert undefined == [], f"custom properties used but no longer defined: {undefined} (hooks/purgecss.config.cjs safelist)"
+
+
+def test_a_kept_result_serves_the_same_inputs_and_any_changed_input_runs_purgecss(tmp_path, monkeypatch):
+    """.cache/purgecss/: an unchanged site takes the sheets a run made for it; a changed page,
+    script, sheet or setting runs PurgeCSS again (whose output then shows the change)."""
+    runs = []
+    real_run = purge_css.run_purgecss
+    monkeypatch.setattr(purge_css, "run_purgecss", lambda *args: runs.append(args) or real_run(*args))
+    cache = tmp_path / "cache"
+    sheet = "assets/stylesheets/main.0000.min.css"
+
+    def build(name: str, change=None) -> str:
+        site = _tiny_site(tmp_path / name)
+        if change:
+            change(site)
+        purge_css.purge(site, cache)
+        assert not (site / (sheet + ".map")).exists()
+        return (site / sheet).read_text()
+
+    first = build("first")
+    assert len(runs) == 1 and ".used" in first and ".unused" not in first
+    assert build("same") == first and len(runs) == 1, "the same inputs ran PurgeCSS again"
+
+    changed_page = build("page", lambda site: (site / "index.html").write_text('<p class="used unused">x</p>'))
+    assert len(runs) == 2 and ".unused" in changed_page
+    changed_script = build("script", lambda site: (site / "assets/javascripts/bundle.js").write_text('x = "unused"'))
+    assert len(runs) == 3 and ".unused" in changed_script and ".from-js" not in changed_script
+    changed_sheet = build("sheet", lambda site: (site / sheet).write_text(".used{color:black}"))
+    assert len(runs) == 4 and changed_sheet.replace(" ", "") == ".used{color:black}"
+    settings = tmp_path / "purgecss.config.cjs"
+    settings.write_text("module.exports = { safelist: ['unused'] }")
+    monkeypatch.setattr(purge_css, "SETTINGS", settings)
+    assert ".unused" in build("settings") and len(runs) == 5
+
+    monkeypatch.setattr(purge_css, "SETTINGS", Path(purge_css.__file__).parent / "purgecss.config.cjs")
+    for kept in cache.glob("*.json"):
+        kept.write_text("{not json")  # a damaged cache: run again, never fail
+    assert build("damaged") == first and len(runs) == 6
+
+
+def test_built_sheets_are_what_a_fresh_purgecss_run_makes(site, tmp_path):
+    """Whether the build ran PurgeCSS or took its result from .cache/purgecss/, the built sheets
+    are byte for byte those a run with no cache makes from Material's sheets and the built pages."""
+    fresh = tmp_path / "site"
+    shutil.copytree(site, fresh)
+    built = sorted(sheet for pattern in purge_css.THEME_SHEETS for sheet in fresh.glob(pattern))
+    assert len(built) == 2
+    for sheet in built:
+        shutil.copyfile(THEME_CSS / sheet.name, sheet)
+    purge_css.purge(fresh)
+    for sheet in built:
+        assert sheet.read_bytes() == (site / sheet.relative_to(fresh)).read_bytes(), sheet.name

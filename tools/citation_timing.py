@@ -175,6 +175,10 @@ def build_seconds(config: Path, site_dir: Path) -> float:
     time, not wall time: the machines this runs on are shared, and wall time there measures
     the other users' load as much as the build."""
     env = dict(os.environ, NO_MKDOCS_2_WARNING="1")
+    # Python's default: the project's own modules (hooks/, src/ucmsc) compiled to .pyc once, as
+    # the installed packages were by pip. With PYTHONDONTWRITEBYTECODE set (some containers and
+    # CI images set it), they alone were compiled again in every build, and stock has none of them.
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
     command = [sys.executable, "-m", "mkdocs", "build", "--quiet", "-f", str(config), "-d", str(site_dir)]
     start = _children_cpu()
     done = subprocess.run(command, cwd=config.parent, env=env, capture_output=True, text=True, check=False)
@@ -247,8 +251,10 @@ def main(argv=None) -> int:
         f"from a save to the changed page served by make serve: {figures['save_to_served_page_s']:.2f} s "
         f"(stock Material {figures['stock_save_to_served_page_s']:.2f} s; wall time, median, the machine's other load included)"
     )
-    print(f"targets: clean build at most {TARGET_RATIO} x stock: " + ("met" if figures["ratio_to_stock"] <= TARGET_RATIO else "not met")
-          + "; a saved page served within 1 s: " + ("met" if figures["save_to_served_page_s"] <= 1.0 else "not met"))
+    met = {True: "met", False: "not met"}
+    print(f"targets: clean build at most {TARGET_RATIO} x stock: {met[figures['ratio_to_stock'] <= TARGET_RATIO]} with .cache/ kept, "
+          f"{met[figures['cold_ratio_to_stock'] <= TARGET_RATIO]} with no .cache/; "
+          f"a saved page served within 1 s: {met[figures['save_to_served_page_s'] <= 1.0]}")
     return 0  # a report, not a gate: timings vary with the machine and its load
 
 
