@@ -355,8 +355,8 @@ def test_serve_shows_each_kind_of_edit_without_a_restart(tmp_path):
               'heading.text = "References (edited code)"', "References (edited code)")
         # a module the first one imports: the reference style's PubMed label (the formatted
         # references kept in memory and in .cache/ are the old code's: formatted again)
-        shows("/safety/", project / "src" / "ucmsc" / "csl.py", 'found.append(("PMID: ", pmid,',
-              'found.append(("PubMed ID: ", pmid,', "PubMed ID: ")
+        shows("/safety/", project / "src" / "ucmsc" / "csl.py", '(("PMID: ", pmid,',
+              '(("PubMed ID: ", pmid,', "PubMed ID: ")
         # a hook's code: the page's Twitter card type (hooks/page_meta.py)
         shows("/safety/", project / "hooks" / "page_meta.py", '("name", "twitter:card", "summary"),',
               '("name", "twitter:card", "summary-edited"),', 'content="summary-edited"')
