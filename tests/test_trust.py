@@ -29,7 +29,7 @@ NOT_ABBREVIATIONS = [
     re.compile(r"^[A-Z]\d$"),  # a letter and a digit inside a name: prostaglandin E2
 ]
 # The References page reproduces source titles and author initials, which are not our prose.
-ABBREVIATION_CHECKED = [md for md in NAV if md != "references.md"]
+ABBREVIATION_CHECKED = [md for md in NAV if md not in ("references.md", "references-l-z.md")]
 # Defined terms with a space or a lower-case part ("CC BY", "CURE-iv") are removed before the scan.
 DEFINED_PHRASES = re.compile(
     "|".join(rf"(?<!\w){re.escape(t)}(?!\w)" for t in sorted(DEFINED, key=len, reverse=True))
