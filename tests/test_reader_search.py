@@ -2,7 +2,7 @@
 own search (the query typed into the search box, the first result read from the list).
 
 The pages that answer the questions (the issue's list): FAQ, Safety and regulation, Clinical
-studies. The References page is no search hit, and each glossary term is a hit of its own
+studies. The References pages are no search hit, and each glossary term is a hit of its own
 (src/ucmsc/glossary.py: each term a heading, so a section of Material's index); the terms are read
 here from includes/abbreviations.md.
 
