@@ -69,9 +69,12 @@ def test_site_list_pages_split_by_the_first_authors_initial(site):
         first, last = letter_range(md)
         items = cached_soup(html_path(site, md)).select("ul.site-references > li")
         assert items, md
+        letters = []
         for li in items:
             key = li["id"].removeprefix("ref-")
-            assert first <= first_author_initial(entries[key]) <= last, f"{md}: {key} is outside {first}-{last}"
+            letters.append(first_author_initial(entries[key]))
+            assert first <= letters[-1] <= last, f"{md}: {key} is outside {first}-{last}"
+        assert letters == sorted(letters), f"{md}: not in alphabetical order (an accented name filed after z?)"
 
 
 @pytest.mark.parametrize("md", REFERENCES_PAGES)

@@ -696,7 +696,7 @@ class CitationsExtension(BlocksExtension):
                 )
         entries = bib.data.entries
         shown = {k for k in set(cited_on) & bib.keys if first <= initial(k, entries[k]) <= last}
-        for key in sorted(shown, key=lambda k: bibmod.sort_key(k, entries[k])):
+        for key in sorted(shown, key=lambda k: (filed_under(k, entries[k]), bibmod.sort_key(k, entries[k]))):
             li = etree.SubElement(element, "li", {"id": f"ref-{key}"})
             reference = etree.SubElement(li, "p", {"class": "reference"})
             reference.text = self.md.htmlStash.store(reference_html(bib, key))
@@ -709,12 +709,17 @@ class CitationsExtension(BlocksExtension):
                     a.tail = "; "
 
 
-def initial(key: str, entry) -> str:
-    """The letter a work is filed under in the site-wide list: the first of its sort name without
-    accents ("Álvarez" under a); a name that starts before a (a digit) counts as a, one after
-    z as z, so that lists covering a to z between them leave out no work."""
+def filed_under(key: str, entry) -> str:
+    """The name a work is sorted by in the site-wide list: its sort name without accents, so
+    that "Álvarez" comes among the a's, not after z."""
     name = unicodedata.normalize("NFKD", bibmod.sort_key(key, entry)[0])
-    return min(max(name[:1], "a"), "z")
+    return "".join(c for c in name if not unicodedata.combining(c))
+
+
+def initial(key: str, entry) -> str:
+    """The letter a work is filed under: a name that starts before a (a digit) counts as a, one
+    after z as z, so that lists covering a to z between them leave out no work."""
+    return min(max(filed_under(key, entry)[:1], "a"), "z")
 
 
 def reference_html(bib: bibmod.Bibliography, key: str) -> str:
