@@ -443,11 +443,12 @@ def test_site_list_split_by_the_first_authors_initial(render, authors, expected)
     assert not [m for m in messages if "authors" in m]
 
 
-def test_a_bad_letter_range_is_reported_at_its_line_and_the_list_shows_every_work(render):
-    ids, messages = _site_list(render, "# References\n\n/// site-references\n    authors: Smith\n///\n")
+@pytest.mark.parametrize("value", ["Smith", "5"])  # 5: a number to YAML, not text
+def test_a_bad_letter_range_is_reported_at_its_line_and_the_list_shows_every_work(render, value):
+    ids, messages = _site_list(render, f"# References\n\n/// site-references\n    authors: {value}\n///\n")
     assert ids == ["ref-smith2020trial", "ref-who2021report", "ref-zhang2018cohort"]
     assert [m for m in messages if "authors" in m] == [
-        "docs/references.md:4: the option 'authors: Smith' of /// site-references is not a range of two letters; "
+        f"docs/references.md:4: the option 'authors: {value}' of /// site-references is not a range of two letters; "
         "write one such as 'authors: A-K'. The list shows every work."
     ]
 
