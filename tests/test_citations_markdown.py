@@ -413,6 +413,46 @@ def test_site_list_lists_each_work_once_with_cited_on_links(render, bib_file):
     ]
 
 
+SPLIT_PAGES = {
+    "docs/index.md": ("Home", "# Welcome\n\nIntro [@who2021report] [@smith2020trial] [@zhang2018cohort].\n"),
+}
+
+
+def _site_list(render, markdown_text):
+    pages = {**SPLIT_PAGES, "docs/references.md": ("References", markdown_text)}
+    context.set_site_pages(lambda: [context.SitePage(p, t, lambda m=m: m) for p, (t, m) in pages.items()])
+    try:
+        html, messages = render(markdown_text, page="docs/references.md")
+    finally:
+        context.set_site_pages(None)
+    return [li["id"] for li in BeautifulSoup(html, "html.parser").select("ul.site-references > li")], messages
+
+
+@pytest.mark.parametrize(
+    ("authors", "expected"),
+    [  # first authors in BIB: Smith, (World Health Organization), Zhang
+        ("A-S", ["ref-smith2020trial"]),
+        ("T-Z", ["ref-who2021report", "ref-zhang2018cohort"]),
+        ("w - w", ["ref-who2021report"]),
+        ("A-Z", ["ref-smith2020trial", "ref-who2021report", "ref-zhang2018cohort"]),
+    ],
+)
+def test_site_list_split_by_the_first_authors_initial(render, authors, expected):
+    ids, messages = _site_list(render, f"# References\n\n/// site-references\n    authors: {authors}\n///\n")
+    assert ids == expected
+    assert not [m for m in messages if "authors" in m]
+
+
+@pytest.mark.parametrize("value", ["Smith", "5"])  # 5: a number to YAML, not text
+def test_a_bad_letter_range_is_reported_at_its_line_and_the_list_shows_every_work(render, value):
+    ids, messages = _site_list(render, f"# References\n\n/// site-references\n    authors: {value}\n///\n")
+    assert ids == ["ref-smith2020trial", "ref-who2021report", "ref-zhang2018cohort"]
+    assert [m for m in messages if "authors" in m] == [
+        f"docs/references.md:4: the option 'authors: {value}' of /// site-references is not a range of two letters; "
+        "write one such as 'authors: A-K'. The list shows every work."
+    ]
+
+
 def test_cited_keys_reads_the_rendered_references_list(render):
     html, _ = render("A [@who2021report]. B [@smith2020trial]. C [@who2021report].\n")
     assert citations.cited_keys(html) == ["who2021report", "smith2020trial"]

@@ -21,7 +21,7 @@ from sitekit import ROOT, html_path, nav_pages, cached_soup, wait_for_material
 sys.path.insert(0, str(ROOT / "tools"))
 import readability  # noqa: E402
 
-REFERENCE_PAGES = {"glossary.md", "references.md", "about.md", "faq.md"}
+REFERENCE_PAGES = {"glossary.md", "references.md", "references-l-z.md", "about.md", "faq.md"}
 CONTENT_PAGES = [md for md in nav_pages() if md not in REFERENCE_PAGES]
 DIAGRAM_PAGES = ["ra/immunopathology.md", "ucmsc/mechanisms.md"]
 MAX_KEY_POINTS_GRADE = 9.0

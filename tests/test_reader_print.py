@@ -74,7 +74,7 @@ def test_reference_numbers_print_whole(browser, base_url, site, md):
     assert any(re.search(r"(^|\n)\s*15\.\s", sheet) for sheet in printed(browser, base_url, site, md)), "no '15.' printed"
 
 
-@pytest.mark.parametrize("md", ["safety.md", "references.md"])
+@pytest.mark.parametrize("md", ["safety.md", "references.md", "references-l-z.md"])
 def test_each_address_prints_once(browser, base_url, site, md):
     article = soup(html_path(site, md)).select_one("article")
     links = article.select(".footnote a[href^=http], .site-references .reference a[href^=http]")

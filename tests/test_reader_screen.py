@@ -84,9 +84,10 @@ def test_the_list_is_hidden_where_the_sidebar_shows_the_contents(browser, base_u
         context.close()
 
 
-def test_short_pages_have_no_list(site):
-    assert len(_sections(site, "references.md")) < 3
-    assert soup(html_path(site, "references.md")).select("nav.page-toc") == []
+@pytest.mark.parametrize("md", ["references.md", "references-l-z.md"])
+def test_short_pages_have_no_list(site, md):
+    assert len(_sections(site, md)) < 3
+    assert soup(html_path(site, md)).select("nav.page-toc") == []
 
 
 # ----------------------------------------------------------------- item 7: nothing fixed covers the text

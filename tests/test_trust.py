@@ -29,8 +29,8 @@ NOT_ABBREVIATIONS = [
     re.compile(r"^(?:[A-Z]+-)*[A-Z]*\d{6,}$"),  # trial registration numbers: NCT01547091, ONC-16008770
     re.compile(r"^[A-Z]\d$"),  # a letter and a digit inside a name: prostaglandin E2
 ]
-# The References page reproduces source titles and author initials, which are not our prose.
-ABBREVIATION_CHECKED = [md for md in NAV if md != "references.md"]
+# The References pages reproduce source titles and author initials, which are not our prose.
+ABBREVIATION_CHECKED = [md for md in NAV if md not in ("references.md", "references-l-z.md")]
 # Defined terms with a space or a lower-case part ("CC BY", "CURE-iv") are removed before the scan.
 DEFINED_PHRASES = re.compile(
     "|".join(rf"(?<!\w){re.escape(t)}(?!\w)" for t in sorted(DEFINED, key=len, reverse=True))

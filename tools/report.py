@@ -199,7 +199,7 @@ def build_stock(dest: Path) -> Path:
     site = dest / "site"
     env = dict(os.environ, NO_MKDOCS_2_WARNING="1")
     cmd = [sys.executable, "-m", "mkdocs", "build", "--clean", "--quiet", "-f", str(config), "--site-dir", str(site)]
-    done = subprocess.run(cmd, cwd=dest, env=env, capture_output=True, text=True, check=False)
+    done = subprocess.run(cmd, cwd=config.parent, env=env, capture_output=True, text=True, check=False)
     if done.returncode != 0:
         raise SystemExit("The stock Material build failed:\n" + done.stderr[-4000:])
     return site

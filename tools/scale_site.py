@@ -32,7 +32,7 @@ COPY_IGNORE = shutil.ignore_patterns(
 NAV = re.compile(r"^nav:\n(?:^[ \t-].*\n?|^\s*\n)*", re.MULTILINE)
 CITES_PER_PAGE = 10
 LETTERS = "abcdefghijklmnopqrstuvwxyz"
-KEPT_PAGES = ("references.md", "glossary.md")  # pages whose lists the extensions' blocks draw
+KEPT_PAGES = ("references.md", "references-l-z.md", "glossary.md")  # pages whose lists the extensions' blocks draw
 
 
 def word(i: int) -> str:

@@ -10,7 +10,9 @@ previews and the citation sheet (overrides/partials/citation-sheet.html) show ea
   numbers the works by first use, joins adjacent citations into one superscript ("1,2", "2–4",
   "3(p12)") attached to the word before, and appends the page's References list.
 * ``/// site-references`` (pymdownx.blocks) writes the site-wide list with "Cited on" links from
-  one scan of every page (``context.site_pages``) and reports the entries no page cites.
+  one scan of every page (``context.site_pages``) and reports the entries no page cites. Its
+  option ``authors: A-K`` keeps the works whose first author (or organisation) begins with a
+  letter of that range, so the list can be split over pages that each stay light.
 
 Every mistake is reported through ``context.warn`` as ``file:line: what to do``.
 """
@@ -20,6 +22,7 @@ from __future__ import annotations
 import html
 import posixpath
 import re
+import unicodedata
 import xml.etree.ElementTree as etree
 from contextvars import ContextVar
 from dataclasses import dataclass, field
@@ -190,15 +193,28 @@ class InTextPattern(CitationPattern):
         return self.extension.wrapper(citation), m.start(0), m.end(0)
 
 
+LETTER_RANGE = re.compile(r"\s*([A-Za-z])\s*[-–]\s*([A-Za-z])\s*")
+
+
 class SiteReferences(Block):
-    """``/// site-references``: the site-wide list of cited works, with "Cited on" links."""
+    """``/// site-references``: the site-wide list of cited works, with "Cited on" links; with
+    ``authors: L-Z`` (indented on the next line), only the works whose first author begins with
+    a letter from L to Z."""
 
     NAME = "site-references"
     ARGUMENT = None
+    OPTIONS = {"authors": ["A-Z", str]}  # any value: one that is no range is reported below
 
     def on_create(self, parent):
         element = etree.SubElement(parent, "ul", {"class": "site-references"})
-        self.config["extension"].site_lists.append(element)
+        ext = self.config["extension"]
+        letters = LETTER_RANGE.fullmatch(self.options["authors"])
+        if letters is None:
+            where, _ = ext.locate(r"^\s*authors:", regex=True)
+            context.warn(f"{where}: the option 'authors: {self.options['authors']}' of /// site-references is "
+                         "not a range of two letters; write one such as 'authors: A-K'. The list shows every work.")
+        first, last = (letters[1].casefold(), letters[2].casefold()) if letters else ("a", "z")
+        ext.site_lists.append((element, first, last))
         return element
 
 
@@ -275,9 +291,9 @@ class CitationTree(Treeprocessor):
         if not _scanning.get() and context.build_number() and context.current_page():
             # what the scan would find on this page, for a site-wide list later in the same build
             _renders[context.current_page()] = (context.build_number(), ext.own_text, bib, ext.cited, ext.headings)
-        for element in ext.site_lists:
+        for element, first, last in ext.site_lists:
             if not _scanning.get():
-                ext.fill_site_list(element)
+                ext.fill_site_list(element, first, last)
         return None
 
     def _checked(self, citation: Citation, wrapper, parents, bib) -> list[Cite]:
@@ -541,7 +557,7 @@ class CitationsExtension(BlocksExtension):
         self.citations: dict[etree.Element, Citation] = {}
         self.cursor: dict[str, int] = {}
         self.own_text = ""
-        self.site_lists: list[etree.Element] = []
+        self.site_lists: list[tuple[etree.Element, str, str]] = []  # (list, first letter, last)
         self.cited: list[tuple[str, etree.Element | None]] = []  # (key, heading above) in order
         self.headings: list[etree.Element] = []
         self._bib: bibmod.Bibliography | None = None
@@ -619,7 +635,9 @@ class CitationsExtension(BlocksExtension):
 
     # -- the site-wide list
 
-    def fill_site_list(self, element: etree.Element) -> None:
+    def fill_site_list(self, element: etree.Element, first: str = "a", last: str = "z") -> None:
+        """The works cited on the site whose first author's initial (``initial``) is from ``first``
+        to ``last`` (lower case), each with its "Cited on" links; warns of the entries no page cites."""
         bib = self.bibliography()
         if bib is None:
             return
@@ -641,7 +659,8 @@ class CitationsExtension(BlocksExtension):
                     f"Cite it with [@{key}] where it supports the text, or delete the entry."
                 )
         entries = bib.data.entries
-        for key in sorted(set(cited_on) & bib.keys, key=lambda k: bibmod.sort_key(k, entries[k])):
+        shown = {k for k in set(cited_on) & bib.keys if first <= initial(k, entries[k]) <= last}
+        for key in sorted(shown, key=lambda k: (filed_under(k, entries[k]), bibmod.sort_key(k, entries[k]))):
             li = etree.SubElement(element, "li", {"id": f"ref-{key}"})
             reference = etree.SubElement(li, "p", {"class": "reference"})
             reference.text = self.md.htmlStash.store(reference_html(bib, key))
@@ -652,6 +671,19 @@ class CitationsExtension(BlocksExtension):
                 a.text = AtomicString(label)  # titles as written: no abbreviation marks in links
                 if n + 1 < len(cited_on[key]):
                     a.tail = "; "
+
+
+def filed_under(key: str, entry) -> str:
+    """The name a work is sorted by in the site-wide list: its sort name without accents, so
+    that "Álvarez" comes among the a's, not after z."""
+    name = unicodedata.normalize("NFKD", bibmod.sort_key(key, entry)[0])
+    return "".join(c for c in name if not unicodedata.combining(c))
+
+
+def initial(key: str, entry) -> str:
+    """The letter a work is filed under: a name that starts before a (a digit) counts as a, one
+    after z as z, so that lists covering a to z between them leave out no work."""
+    return min(max(filed_under(key, entry)[:1], "a"), "z")
 
 
 def reference_html(bib: bibmod.Bibliography, key: str) -> str:
