@@ -46,7 +46,7 @@ AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practi
 CHROME_FLAGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"]
 CATEGORIES = ("performance", "accessibility", "best-practices", "seo")
 # The home page and the four pages heaviest on first load (issue 21, item 10).
-LIGHTHOUSE_PAGES = ["", "references/", "safety/", "ucmsc/mechanisms/", "evidence/studies/"]
+LIGHTHOUSE_PAGES = ["", "ucmsc/mechanisms/", "safety/", "evidence/studies/", "evidence/summary/"]
 METRICS = ("largest-contentful-paint", "cumulative-layout-shift", "first-contentful-paint", "total-blocking-time")
 PHONE = {"viewport": {"width": 412, "height": 823}, "device_scale_factor": 1.75, "is_mobile": True, "has_touch": True}
 
