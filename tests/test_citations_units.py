@@ -156,16 +156,31 @@ def _bib_values() -> set[str]:
     return values
 
 
-def test_text_that_skips_the_latex_decoder_is_what_the_decoder_would_return():
-    """latex_to_text returns values without LaTeX characters as they are; pybtex's own decoder
-    must agree on every such value in references.bib, and the others must still be decoded."""
+PROBES = [r"The {MSC}: An Injury Drugstore", r"{{Nested}} {a} b", r"{World Health Organization}", r"{\"O}zt{\"u}rk",
+          r"A {T}rial, 50\% {--} x", r"\textit{in vivo} {RA}"]
+
+
+@pytest.fixture(scope="session")
+def pybtex_text() -> dict[str, str]:
+    """The independent expectation, computed once for both tests below: each value of
+    references.bib and each probe as pybtex's own LaTeX decoder renders it to text. One plain-text
+    backend for all: render_as("text") would look the backend up among the installed packages'
+    entry points on every call (some 5 s for 1,300 values)."""
+    from pybtex.backends.plaintext import Backend
     from pybtex.richtext import Text
 
+    plain = Backend()
+    return {value: Text.from_latex(value).render(plain) for value in sorted(_bib_values()) + PROBES}
+
+
+def test_text_that_skips_the_latex_decoder_is_what_the_decoder_would_return(pybtex_text):
+    """latex_to_text returns values without LaTeX characters as they are; pybtex's own decoder
+    must agree on every such value in references.bib, and the others must still be decoded."""
     values = _bib_values()
     plain = [v for v in values if not bib.LATEX_SPECIAL.search(v)]
     assert len(plain) > 500, "the shortcut covers almost nothing: is LATEX_SPECIAL too wide?"
     for value in plain:
-        assert Text.from_latex(value).render_as("text") == value, f"pybtex changes {value!r}"
+        assert pybtex_text[value] == value, f"pybtex changes {value!r}"
         assert bib.latex_to_text(value) == value
     braced = [v for v in values if "{" in v]
     assert braced, "references.bib has no braced value to check the decoder with"
@@ -173,20 +188,14 @@ def test_text_that_skips_the_latex_decoder_is_what_the_decoder_would_return():
         assert "{" not in bib.latex_to_text(value), f"{value!r} was not decoded"
 
 
-PROBES = [r"The {MSC}: An Injury Drugstore", r"{{Nested}} {a} b", r"{World Health Organization}", r"{\"O}zt{\"u}rk",
-          r"A {T}rial, 50\% {--} x", r"\textit{in vivo} {RA}"]
-
-
-def test_plain_text_is_what_pybtex_decodes_for_every_value():
+def test_plain_text_is_what_pybtex_decodes_for_every_value(pybtex_text):
     """latex_to_text (the plain text of page metadata and the reference list's order) equals
     pybtex's own LaTeX decoding, LaTeX command names dropped, on every value of references.bib
     and on probes, whatever shortcut it takes."""
     import re
 
-    from pybtex.richtext import Text
-
     for value in sorted(_bib_values()) + PROBES:
-        expected = re.sub(r"\\[a-zA-Z]+ ?", "", Text.from_latex(value).render_as("text"))
+        expected = re.sub(r"\\[a-zA-Z]+ ?", "", pybtex_text[value])
         assert bib.latex_to_text(value) == expected, value
 
 

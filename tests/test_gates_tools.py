@@ -151,5 +151,7 @@ def test_scale_run_builds_a_generated_site(tmp_path):
     assert (tmp_path / "p" / "docs" / "topics" / "topic-002.md").is_file()
     assert not (tmp_path / "p" / "docs" / "ra").exists(), "the real pages are not in the scale site"
     assert (tmp_path / "p" / "node_modules" / "purgecss").is_dir(), "the copy cannot run the build's PurgeCSS step"
+    # make test creates .venv-zensical beside .venv: no environment is copied (seconds of set-up)
+    assert not list((tmp_path / "p").glob("*/pyvenv.cfg")), "a virtual environment was copied into the scale site"
     build_site(config, tmp_path / "out")  # strict, PurgeCSS included, as in the scale run
     assert (tmp_path / "out" / "topics" / "topic-002" / "index.html").is_file()

@@ -43,7 +43,7 @@ import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-COPY_IGNORE = shutil.ignore_patterns(".venv", ".git", "site", "node_modules", "tests", "__pycache__", ".pytest_cache", ".cache")
+COPY_IGNORE = shutil.ignore_patterns(".venv", ".venv-*", ".git", "site", "node_modules", "tests", "__pycache__", ".pytest_cache", ".cache")
 CITATIONS_EXTENSION = re.compile(r"^  - ucmsc\.citations:\n(?:^      .*\n)*", re.MULTILINE)
 CITATION = re.compile(r"\s?\[@[^\[\]]*\]")
 STRICT = re.compile(r"^strict: true\n", re.MULTILINE)

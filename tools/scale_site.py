@@ -26,8 +26,10 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+# Not copied: environments (make test's .venv-zensical is 250 MB: copying it took seconds),
+# the pages (generated instead), the tests.
 COPY_IGNORE = shutil.ignore_patterns(
-    ".venv", ".git", "site", "node_modules", "tests", "__pycache__", ".pytest_cache", "docs"
+    ".venv", ".venv-*", ".git", "site", "node_modules", "tests", "__pycache__", ".pytest_cache", "docs"
 )
 NAV = re.compile(r"^nav:\n(?:^[ \t-].*\n?|^\s*\n)*", re.MULTILINE)
 CITES_PER_PAGE = 10
