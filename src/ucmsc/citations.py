@@ -262,7 +262,7 @@ class CitationTree(Treeprocessor):
             parent = parents[wrapper]
             good = self._checked(citation, wrapper, parents, bib)
             if not good:
-                _remove(wrapper, parent)
+                replace_with_text(wrapper, parent)
                 continue
             citation.cites = good
             for cite in good:
@@ -494,15 +494,15 @@ def _link(item: Item, hidden: bool = False) -> list[etree.Element]:
     return parts
 
 
-def _remove(element, parent) -> None:
-    """Remove an element, keeping the text after it."""
+def replace_with_text(element, parent, text: str = "") -> None:
+    """Replace ``element`` (a child of ``parent``) by ``text``, keeping the text after it."""
+    text += element.tail or ""
     index = list(parent).index(element)
-    tail = element.tail or ""
     if index:
         before = parent[index - 1]
-        before.tail = (before.tail or "") + tail
+        before.tail = (before.tail or "") + text
     else:
-        parent.text = (parent.text or "") + tail
+        parent.text = (parent.text or "") + text
     parent.remove(element)
 
 

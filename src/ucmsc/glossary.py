@@ -23,6 +23,7 @@ from pymdownx.blocks import BlocksExtension
 from pymdownx.blocks.block import Block
 
 from ucmsc import context
+from ucmsc.citations import replace_with_text
 
 DEFAULT_FILE = "includes/abbreviations.md"
 DEFINITION = re.compile(r"^\*\[(?P<term>[^\]]+)\]:\s*(?P<meaning>\S.*)$")
@@ -171,7 +172,8 @@ class FirstUse(Treeprocessor):
             kept = next((use for use in found if not use[2]), found[0])
             for use in found:
                 if use is not kept:
-                    _to_text(*use[:2])
+                    element, parent = use[:2]
+                    replace_with_text(element, parent, "".join(element.itertext()))  # an <abbr> holds text only
             abbr, _, inside = kept
             if not inside and "tabindex" not in abbr.attrib:
                 attributes = {"tabindex": "0", **abbr.attrib}  # tabindex first, as the pages always had it
@@ -203,16 +205,6 @@ class _RawTags(HTMLParser):
             self.open = max(self.open - 1, 0)
 
 
-def _to_text(element: etree.Element, parent: etree.Element) -> None:
-    """Replace ``element`` by its text (an <abbr> holds text only)."""
-    text = "".join(element.itertext()) + (element.tail or "")
-    index = list(parent).index(element)
-    if index:
-        before = parent[index - 1]
-        before.tail = (before.tail or "") + text
-    else:
-        parent.text = (parent.text or "") + text
-    parent.remove(element)
 
 
 # ------------------------------------------------------------------------ the extension
