@@ -1,5 +1,6 @@
 """Unit tests of the quality-gate tools: the GitHub-Pages-like server, the budget check of
-`make report`, and the scale-run generator (no browser, no network)."""
+`make report`, the scale-run generator and the custom-layer count of `make timing` (no browser,
+no network)."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ import pytest
 from sitekit import ROOT, build_site
 
 sys.path.insert(0, str(ROOT / "tools"))
+import citation_timing  # noqa: E402
 import report  # noqa: E402
 import scale_site  # noqa: E402
 from serve_gzip import serving  # noqa: E402
@@ -155,3 +157,29 @@ def test_scale_run_builds_a_generated_site(tmp_path):
     assert not list((tmp_path / "p").glob("*/pyvenv.cfg")), "a virtual environment was copied into the scale site"
     build_site(config, tmp_path / "out")  # strict, PurgeCSS included, as in the scale run
     assert (tmp_path / "out" / "topics" / "topic-002" / "index.html").is_file()
+
+
+def test_the_custom_layer_count_takes_each_part_and_skips_blank_lines_tests_and_tools(tmp_path):
+    files = {  # path: (text, non-blank lines counted by hand)
+        "hooks/a.py": ("import x\n\n    \ndef f():\n    return 1\n", 3),
+        "hooks/b.py": ("\tpass\n", 1),
+        "src/pkg/__init__.py": ("\n", 0),
+        "src/pkg/sub/m.py": ("a = 1\n\n\nb = 2", 2),
+        "overrides/main.html": ("{% extends 'base.html' %}\n \n", 1),
+        "overrides/partials/x.html": ("<p>\n</p>\n", 2),
+        "includes/t.js": ("var a\r\n\r\nvar b\r\n", 2),
+        # not the layer: tests, tools, other file kinds, a script below includes/
+        "tests/test_a.py": ("x = 1\n", 0),
+        "tools/t.py": ("x = 1\n", 0),
+        "includes/abbreviations.md": ("*[RA]: x\n", 0),
+        "includes/deeper/y.js": ("var c\n", 0),
+        "hooks/notes.txt": ("text\n", 0),
+    }
+    for name, (text, _) in files.items():
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_bytes(text.encode())
+    counts = citation_timing.layer_lines(tmp_path)
+    assert counts == {
+        "hooks": 4, "Markdown extensions": 2, "theme overrides": 3, "scripts": 2, "total": 11,
+    }
+    assert counts["total"] == sum(n for _, n in files.values())

@@ -17,6 +17,9 @@ one process as `mkdocs serve` does (MINIFY=false; the first build warms it up), 
 and the next full rebuild is timed (median of N). Last, a real `mkdocs serve` of the project
 copy: the wall time from saving a page to the server sending the changed page (median of N).
 
+It also counts the custom layer: the non-blank lines of the project's own build code, templates
+and scripts (LAYER below; not tests, not tools), part by part.
+
 Build times are CPU seconds (user + system, child processes included), not wall time: the
 machines this runs on are shared, and wall time there measures the other users' load.
 
@@ -48,6 +51,13 @@ CITATIONS_EXTENSION = re.compile(r"^  - ucmsc\.citations:\n(?:^      .*\n)*", re
 CITATION = re.compile(r"\s?\[@[^\[\]]*\]")
 STRICT = re.compile(r"^strict: true\n", re.MULTILINE)
 TARGET_RATIO = 1.5
+# The custom layer: what the project adds to MkDocs, Material and the extensions it names.
+LAYER = {
+    "hooks": ("hooks/*.py",),
+    "Markdown extensions": ("src/**/*.py",),
+    "theme overrides": ("overrides/**/*.html",),
+    "scripts": ("includes/*.js",),
+}
 
 
 def copy_project(src: Path, dest: Path) -> None:
@@ -188,6 +198,18 @@ def build_seconds(config: Path, site_dir: Path) -> float:
     return seconds
 
 
+def layer_lines(root: Path = ROOT) -> dict[str, int]:
+    """Non-blank lines of each part of the custom layer (LAYER), and their ``total``."""
+    counts = {
+        part: sum(
+            sum(1 for line in path.read_text(encoding="utf-8").splitlines() if line.strip())
+            for path in sorted({p for pattern in patterns for p in root.glob(pattern) if p.is_file()})
+        )
+        for part, patterns in LAYER.items()
+    }
+    return counts | {"total": sum(counts.values())}
+
+
 def measure(runs: int = 5, root: Path = ROOT) -> dict:
     """Median build times with and without citations, and their ratio.
 
@@ -251,6 +273,10 @@ def main(argv=None) -> int:
         f"from a save to the changed page served by make serve: {figures['save_to_served_page_s']:.2f} s "
         f"(stock Material {figures['stock_save_to_served_page_s']:.2f} s; wall time, median, the machine's other load included)"
     )
+    layer = layer_lines()
+    parts = ", ".join(f"{part} {n:,}" for part, n in layer.items() if part != "total")
+    print(f"custom layer (build code, templates and scripts; not tests, not tools): {layer['total']:,} non-blank "
+          f"lines ({parts})")
     met = {True: "met", False: "not met"}
     print(f"targets: clean build at most {TARGET_RATIO} x stock: {met[figures['ratio_to_stock'] <= TARGET_RATIO]} with .cache/ kept, "
           f"{met[figures['cold_ratio_to_stock'] <= TARGET_RATIO]} with no .cache/; "
